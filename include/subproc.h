@@ -1,0 +1,478 @@
+/*
+ * subproc: start, wait for, signal and exec child processes.
+ *
+ * One header, three layers visible to callers:
+ *
+ *   - names and status helpers: errno and signal names, wait-status decoding;
+ *   - close-on-exec helpers and the fork lock, for callers that create fds;
+ *   - processes: describe a child with a subproc_attr, start it with
+ *     subproc_start, then wait for it, signal it and release it.
+ *
+ * Conventions, everywhere below:
+ *
+ *   - Functions return 0 (or a non-negative value where documented) on
+ *     success and a negative errno value on failure, such as -ENOENT. Results
+ *     never depend on the global errno; its value after a call is unspecified.
+ *   - Every fd the library creates is close-on-exec from birth.
+ *   - A failed call has already released whatever it created: no fd, no
+ *     memory and no child (running or zombie) is left behind.
+ *   - Option structs work zero-initialised: all-zero means "the default" for
+ *     every field. Always initialise them with `= {0}` or memset.
+ */
+#ifndef SUBPROC_H
+#define SUBPROC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SUBPROC_BUILDING) && defined(__GNUC__)
+#define SUBPROC_API __attribute__((visibility("default")))
+#else
+#define SUBPROC_API
+#endif
+
+/** The library's version, as "MAJOR.MINOR.PATCH". */
+#define SUBPROC_VERSION "0.1.0"
+
+/** Returns the version of the library actually linked, as SUBPROC_VERSION. */
+SUBPROC_API const char *subproc_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Names: errno and signal tables generated from the system headers.        */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Returns the symbolic name of an errno value, such as "ENOENT". The sign of
+ * `err` is ignored, so -ENOENT works too. Returns NULL for a number that no
+ * E* macro of the system headers names. The string is static.
+ */
+SUBPROC_API const char *subproc_errno_name(int err);
+
+/**
+ * Returns "NAME: description" for an errno value, such as
+ * "ENOENT: no such file or directory". The sign of `err` is ignored. For an
+ * unknown number it returns "unknown error". The string is static and the
+ * call is thread-safe (unlike strerror).
+ */
+SUBPROC_API const char *subproc_strerror(int err);
+
+/**
+ * Returns the name of a signal, such as "SIGKILL", or "SIGRTMIN+3" for a
+ * real-time signal. Returns NULL for a number that is not a signal. Static.
+ */
+SUBPROC_API const char *subproc_signal_name(int sig);
+
+/**
+ * Parses a signal given as "SIGTERM", "TERM", "term", "SIGRTMIN+2" or a
+ * decimal number ("15"). Returns the signal number, or -EINVAL.
+ */
+SUBPROC_API int subproc_signal_parse(const char *text);
+
+/* ------------------------------------------------------------------------ */
+/* Wait status decoding. `status` is a wait(2)-style status, as found in    */
+/* subproc_status.status or returned by waitpid.                             */
+/* ------------------------------------------------------------------------ */
+
+/** True when the process exited normally (called exit or returned). */
+SUBPROC_API bool subproc_status_exited(int status);
+/** The exit code (0-255) when subproc_status_exited(), otherwise -1. */
+SUBPROC_API int subproc_status_exit_code(int status);
+/** True when a signal ended the process. */
+SUBPROC_API bool subproc_status_signaled(int status);
+/** The signal that ended the process when subproc_status_signaled(), else 0. */
+SUBPROC_API int subproc_status_signal(int status);
+/** True when the process was killed by a signal and dumped core. */
+SUBPROC_API bool subproc_status_core_dumped(int status);
+/** True when the status reports a stop (see SUBPROC_WAIT_STOPPED). */
+SUBPROC_API bool subproc_status_stopped(int status);
+/** The signal that stopped the process when subproc_status_stopped(), else 0. */
+SUBPROC_API int subproc_status_stop_signal(int status);
+/** True when the status reports a continue (see SUBPROC_WAIT_CONTINUED). */
+SUBPROC_API bool subproc_status_continued(int status);
+
+/**
+ * Describes a status in words, such as "exited with code 3" or "killed by
+ * SIGSEGV (core dumped)", into `buf` (always NUL-terminated when size > 0).
+ * Returns the length the full text needs, like snprintf.
+ */
+SUBPROC_API int subproc_status_format(int status, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Close-on-exec helpers and the fork lock.                                  */
+/*                                                                          */
+/* By default a child receives only the fds its subproc_attr names, so fds  */
+/* created elsewhere in the process cannot leak into it whatever their      */
+/* flags. A start with SUBPROC_INHERIT_FDS instead passes every fd that is  */
+/* not close-on-exec; these helpers create fds that are close-on-exec from  */
+/* birth (atomically on Linux, under the fork lock elsewhere), so that such */
+/* a start never catches one half made.                                     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Creates a pipe whose two ends are close-on-exec. `flags` may be 0 or
+ * O_NONBLOCK (applied to both ends). On success fds[0] is the read end and
+ * fds[1] the write end, both owned by the caller. Returns 0 or -errno
+ * (-EMFILE, -ENFILE, -EINVAL for other flags); on failure fds is untouched.
+ */
+SUBPROC_API int subproc_pipe(int fds[2], int flags);
+
+/**
+ * Duplicates `fd` to the lowest free fd, close-on-exec. Returns the new fd
+ * (owned by the caller) or -errno (-EBADF, -EMFILE).
+ */
+SUBPROC_API int subproc_dup(int fd);
+
+/**
+ * open(2) with O_CLOEXEC added. `mode` is used with O_CREAT or O_TMPFILE.
+ * Returns the new fd (owned by the caller) or -errno.
+ */
+SUBPROC_API int subproc_open(const char *path, int flags, mode_t mode);
+
+/**
+ * socket(2) with the close-on-exec flag. `type` may carry SOCK_NONBLOCK.
+ * Returns the new fd (owned by the caller) or -errno.
+ */
+SUBPROC_API int subproc_socket(int domain, int type, int protocol);
+
+/**
+ * accept(2) giving a close-on-exec fd. `flags` may be 0 or SOCK_NONBLOCK.
+ * Returns the new fd (owned by the caller) or -errno.
+ */
+SUBPROC_API int subproc_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+/**
+ * The fork lock, for callers that create fds and set close-on-exec in two
+ * steps (a library that calls plain pipe(), for instance). Hold it for
+ * reading around "create the fd, then set FD_CLOEXEC"; starts with
+ * SUBPROC_INHERIT_FDS hold it for writing around the launch, so no such
+ * half-made fd is inherited. Readers do not block each other. Not needed
+ * for the default start, which closes every fd it was not given.
+ */
+SUBPROC_API void subproc_forklock_rdlock(void);
+/** Releases a read hold taken with subproc_forklock_rdlock(). */
+SUBPROC_API void subproc_forklock_rdunlock(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors that name the step.                                                */
+/* ------------------------------------------------------------------------ */
+
+/** Where a start failed. subproc_step_name() gives the word in parentheses. */
+enum subproc_step {
+	SUBPROC_STEP_NONE = 0, /* ("") no failure */
+	SUBPROC_STEP_ARGV,     /* ("argv") argv NULL, empty, or too many entries */
+	SUBPROC_STEP_ENV,      /* ("env") an environment entry without '=' */
+	SUBPROC_STEP_ATTR,     /* ("attr") contradictory or out-of-range attribute */
+	SUBPROC_STEP_LOOKPATH, /* ("lookpath") PATH search found nothing usable */
+	SUBPROC_STEP_ALLOC,    /* ("alloc") memory for the start was not there */
+	SUBPROC_STEP_PIPE,     /* ("pipe") the fork path's status pipe */
+	SUBPROC_STEP_LAUNCH,   /* ("launch") creating the child; path: "clone3", "clone" or "fork" */
+	SUBPROC_STEP_CGROUP,   /* ("cgroup") joining the cgroup */
+	SUBPROC_STEP_SETSID,   /* ("setsid") */
+	SUBPROC_STEP_SETPGID,  /* ("setpgid") */
+	SUBPROC_STEP_TCSETPGRP, /* ("tcsetpgrp") putting the group in the foreground */
+	SUBPROC_STEP_CHROOT,   /* ("chroot") path: the new root */
+	SUBPROC_STEP_SETGROUPS, /* ("setgroups") */
+	SUBPROC_STEP_SETGID,   /* ("setgid") */
+	SUBPROC_STEP_SETUID,   /* ("setuid") */
+	SUBPROC_STEP_CHDIR,    /* ("chdir") path: the directory */
+	SUBPROC_STEP_PDEATHSIG, /* ("pdeathsig") */
+	SUBPROC_STEP_DUP2,     /* ("dup2") fd: the source fd of the fd map */
+	SUBPROC_STEP_NOCTTY,   /* ("noctty") detaching the controlling terminal */
+	SUBPROC_STEP_SETCTTY,  /* ("setctty") fd: the terminal, in the child */
+	SUBPROC_STEP_CLOSEFDS, /* ("closefds") closing the fds not passed on */
+	SUBPROC_STEP_UMASK,    /* ("umask") */
+	SUBPROC_STEP_RLIMIT,   /* ("setrlimit") fd: the resource number */
+	SUBPROC_STEP_SIGNALS,  /* ("signals") resetting handlers or the mask */
+	SUBPROC_STEP_EXECVE,   /* ("execve") path: the program */
+	SUBPROC_STEP_COUNT_    /* not a step; the number of steps */
+};
+
+/** Returns the name of a step, such as "chdir"; "" for SUBPROC_STEP_NONE. */
+SUBPROC_API const char *subproc_step_name(int step);
+
+/** The longest path a subproc_error keeps, terminating NUL included. */
+#define SUBPROC_ERROR_PATH_MAX 4096
+
+/**
+ * What went wrong in a start, filled by subproc_start and subproc_exec when
+ * the caller passes one. Like Go's PathError: the operation, the path or fd
+ * it was working on, and the errno.
+ */
+typedef struct subproc_error {
+	int code;   /* the negative errno the call returned, 0 if none */
+	int step;   /* an enum subproc_step */
+	int fd;     /* the fd or number the step concerned, -1 if none */
+	char path[SUBPROC_ERROR_PATH_MAX]; /* the path it concerned, "" if none */
+} subproc_error;
+
+/**
+ * Formats an error as "STEP PATH: ENAME: description", for example
+ * "chdir /nope: ENOENT: no such file or directory" or "dup2 fd 9: EBADF: bad
+ * file descriptor", into `buf` (NUL-terminated when size > 0). Returns the
+ * length the full text needs, like snprintf.
+ */
+SUBPROC_API int subproc_error_format(const subproc_error *err, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Processes.                                                                */
+/* ------------------------------------------------------------------------ */
+
+/** How to create the child. The default chooses the fastest that works. */
+enum subproc_launch {
+	/* clone3, falling back to clone when clone3 is refused (ENOSYS, or
+	 * EPERM from a seccomp filter); fork on systems other than Linux.
+	 * The environment variable SUBPROC_LAUNCH=clone3|clone|fork, read once
+	 * per process, replaces this default. */
+	SUBPROC_LAUNCH_DEFAULT = 0,
+	/* clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND) on a
+	 * stack the library provides. Fails with the kernel's error where
+	 * refused. Linux 5.5 and later. */
+	SUBPROC_LAUNCH_CLONE3,
+	/* clone(CLONE_VM|CLONE_VFORK), the child resetting signal handlers one
+	 * by one. Linux only. */
+	SUBPROC_LAUNCH_CLONE,
+	/* fork, with a close-on-exec status pipe to report the child's errors.
+	 * Costs time in proportion to the parent's memory. Everywhere. */
+	SUBPROC_LAUNCH_FORK,
+};
+
+/** Flags for subproc_attr.flags. Each one turns on the fields it names. */
+enum subproc_attr_flags {
+	/* Search PATH for `path` when it has no '/', like execvp, in the parent,
+	 * using the PATH of attr.env when given (else the caller's). A match
+	 * found only through an empty, "." or other relative PATH entry is
+	 * refused with -EPERM (step "lookpath") unless SUBPROC_PATH_ALLOW_DOT. */
+	SUBPROC_PATH_SEARCH = 1u << 0,
+	/* With SUBPROC_PATH_SEARCH, accept a match through a relative entry. */
+	SUBPROC_PATH_ALLOW_DOT = 1u << 1,
+	/* Pass every fd that is not close-on-exec, instead of closing all fds
+	 * beyond the fd map (HAZARD: any fd another thread or library opened
+	 * without O_CLOEXEC leaks into the child). Takes the fork lock. */
+	SUBPROC_INHERIT_FDS = 1u << 2,
+	/* Start a new session (setsid). */
+	SUBPROC_SETSID = 1u << 3,
+	/* Put the child in process group attr.pgid; pgid 0 makes a new group
+	 * whose id is the child's pid. */
+	SUBPROC_SETPGID = 1u << 4,
+	/* Make attr.ctty, an fd number in the child (so a target of the fd
+	 * map), the controlling terminal. Needs SUBPROC_SETSID to succeed. */
+	SUBPROC_SETCTTY = 1u << 5,
+	/* Put the child's process group in the foreground of the terminal
+	 * attr.ctty, an fd of the parent. Implies SUBPROC_SETPGID. Cannot be
+	 * combined with SUBPROC_SETCTTY. */
+	SUBPROC_FOREGROUND = 1u << 6,
+	/* Detach the child from the controlling terminal (TIOCNOTTY on fd 0). */
+	SUBPROC_NOCTTY = 1u << 7,
+	/* Set the user id to attr.uid (raw setuid: all of real, effective and
+	 * saved when privileged). */
+	SUBPROC_SETUID = 1u << 8,
+	/* Set the group id to attr.gid. */
+	SUBPROC_SETGID = 1u << 9,
+	/* Set the supplementary groups to attr.groups[0..ngroups); ngroups 0
+	 * clears them. */
+	SUBPROC_SETGROUPS = 1u << 10,
+	/* Set the file mode creation mask to attr.umask. */
+	SUBPROC_UMASK = 1u << 11,
+	/* Start the child inside the cgroup v2 directory open as
+	 * attr.cgroup_fd (CLONE_INTO_CGROUP with clone3; on the other paths the
+	 * child writes itself into cgroup.procs before anything else). */
+	SUBPROC_CGROUP = 1u << 12,
+	/* Install attr.sigmask as the child's signal mask instead of the
+	 * calling thread's mask. */
+	SUBPROC_SIGMASK = 1u << 13,
+	/* Reset the signals in attr.sigdefault to SIG_DFL, including ones the
+	 * parent ignores (signals the parent handles are always reset). */
+	SUBPROC_SIGDEFAULT = 1u << 14,
+};
+
+/** One resource limit for subproc_attr.rlimits. */
+typedef struct subproc_rlimit {
+	int resource;        /* RLIMIT_NOFILE, RLIMIT_CORE, ... */
+	struct rlimit limit; /* soft (rlim_cur) must not exceed hard (rlim_max) */
+} subproc_rlimit;
+
+/**
+ * What the child should be. Zero-initialised, it describes a child that
+ * runs `path` as given (no PATH search), in the caller's directory and
+ * environment, with the caller's signal mask and signal handlers reset to
+ * SIG_DFL, that receives the caller's fds 0, 1 and 2 as they are and no
+ * other fd. Every pointer is only read, and only during subproc_start.
+ *
+ * Steps run in the child in this order, and the first that fails stops the
+ * start: cgroup, setsid, setpgid, tcsetpgrp, chroot, setgroups, setgid,
+ * setuid, chdir, pdeathsig, fd map, noctty, setctty, closing other fds,
+ * umask, rlimits, signals, execve.
+ */
+typedef struct subproc_attr {
+	unsigned flags;   /* enum subproc_attr_flags, or-ed */
+	int launch;       /* enum subproc_launch */
+
+	/* Working directory of the child; NULL keeps the caller's. A relative
+	 * dir is taken from the caller's directory (or the new root). */
+	const char *dir;
+	/* Environment as NULL-terminated "NAME=VALUE" strings; NULL means the
+	 * caller's environ, read during the call. */
+	char *const *env;
+
+	/* The fd map: child fd i receives the caller's fd files[i], or is
+	 * closed when files[i] is -1. Entries may be in any order, overlap,
+	 * equal their own index, or name one source for several targets. Every
+	 * source must be open (else -EBADF, step "dup2"). With nfiles 0 the
+	 * child gets fds 0, 1 and 2 exactly as the caller has them. Unless
+	 * SUBPROC_INHERIT_FDS, every fd from max(nfiles, 3 when nfiles is 0)
+	 * upward is closed in the child. */
+	const int *files;
+	int nfiles;
+
+	pid_t pgid; /* with SUBPROC_SETPGID: the group to join, 0 for a new one */
+	int ctty;   /* with SUBPROC_SETCTTY or SUBPROC_FOREGROUND, see there */
+	/* Directory to chroot(2) into before chdir; NULL for none. */
+	const char *chroot;
+
+	uid_t uid;            /* with SUBPROC_SETUID */
+	gid_t gid;            /* with SUBPROC_SETGID */
+	const gid_t *groups;  /* with SUBPROC_SETGROUPS */
+	size_t ngroups;
+	mode_t umask;         /* with SUBPROC_UMASK */
+
+	const subproc_rlimit *rlimits; /* limits set in the child, in order */
+	size_t nrlimits;
+
+	sigset_t sigmask;    /* with SUBPROC_SIGMASK */
+	sigset_t sigdefault; /* with SUBPROC_SIGDEFAULT */
+
+	/* Signal the child receives when the thread that started it ends (a
+	 * Linux rule: the thread, not the process). 0 for none. If the parent
+	 * is already gone when the child checks, it sends this to itself. */
+	int pdeathsig;
+
+	int cgroup_fd; /* with SUBPROC_CGROUP: an open cgroup v2 directory */
+
+	/* Room for fields added later without changing the struct's size. */
+	void *reserved_[8];
+} subproc_attr;
+
+/** A started child. Opaque; use the functions below. */
+typedef struct subproc_proc subproc_proc;
+
+/**
+ * Starts `path` with arguments `argv` (NULL-terminated; argv[0] is the name
+ * the program sees) as described by `attr` (NULL for the defaults).
+ *
+ * Returns 0 and stores a handle in *out only when the program has been
+ * exec'ed: a failure in any step, execve included, is reported here.
+ * Errors: -EINVAL for bad input (NULL path, NULL or empty argv, an env entry
+ * without '=', SUBPROC_SETCTTY with SUBPROC_FOREGROUND, a ctty outside the
+ * fd map, an rlimit whose soft limit exceeds its hard one), -EBADF for an fd
+ * map naming a closed fd, -ENOENT/-EACCES/-ENOEXEC/-E2BIG and the like from
+ * the step that failed, -ENOMEM, -EAGAIN when the process limit is reached.
+ * When `err` is not NULL it receives the step, path and fd involved.
+ *
+ * On failure nothing is left: no child (it has been reaped), no fd, no
+ * memory, and *out is set to NULL. Bad input is refused before anything is
+ * launched. On success the caller owns the handle and must eventually call
+ * subproc_release(); to avoid a zombie, wait for the child first.
+ */
+SUBPROC_API int subproc_start(subproc_proc **out, const char *path, char *const argv[],
+                              const subproc_attr *attr, subproc_error *err);
+
+/** The child's process id. */
+SUBPROC_API pid_t subproc_pid(const subproc_proc *proc);
+
+/**
+ * The child's pidfd (Linux), or -1 where there is none. It stays owned by
+ * the handle: do not close it. It becomes readable (poll POLLIN) when the
+ * child exits, so it can join the caller's own event loop.
+ */
+SUBPROC_API int subproc_pidfd(const subproc_proc *proc);
+
+/** Options for subproc_wait. */
+enum subproc_wait_flags {
+	SUBPROC_WAIT_STOPPED = 1u << 0,   /* also report a stop (WUNTRACED) */
+	SUBPROC_WAIT_CONTINUED = 1u << 1, /* also report a continue (WCONTINUED) */
+};
+
+/** What subproc_wait learned. */
+typedef struct subproc_status {
+	pid_t pid;            /* the child's pid */
+	int status;           /* wait(2)-style; decode with subproc_status_*() */
+	struct rusage rusage; /* the child's usage; filled when it has ended */
+} subproc_status;
+
+/**
+ * Waits for the child to end (or to stop or continue, with the matching
+ * flags). `timeout_ms` < 0 waits as long as it takes, 0 only checks, and a
+ * positive value waits at most that many milliseconds. Interrupting signals
+ * are absorbed: the wait resumes with the time that is left.
+ *
+ * Returns 0 and fills *status (which may be NULL). Once the child has ended
+ * it is reaped; the pid is then never touched again. Errors: -ETIMEDOUT
+ * when the child had not changed state in time (nothing is consumed),
+ * -ECHILD when it was already reaped, by this handle or by someone else (a
+ * SIGCHLD handler calling waitpid(-1), or SIGCHLD set to SIG_IGN), -EINVAL
+ * for unknown flags.
+ *
+ * On Linux a timed wait for the end polls the pidfd; stops and continues,
+ * and systems without pidfds, are polled with a sleep that starts at 1 ms
+ * and grows to 50 ms. No SIGCHLD handler is installed.
+ */
+SUBPROC_API int subproc_wait(subproc_proc *proc, unsigned flags, int timeout_ms,
+                             subproc_status *status);
+
+/**
+ * Sends signal `sig` to the child (sig 0 only checks it exists). On Linux
+ * through its pidfd, so a pid reused after the child was reaped elsewhere is
+ * never hit. Returns 0, -ESRCH once the child has been reaped (or is gone),
+ * -EINVAL for a bad signal, -EPERM.
+ */
+SUBPROC_API int subproc_signal(subproc_proc *proc, int sig);
+
+/**
+ * Frees the handle and closes its pidfd. It does not wait: a child that has
+ * not been reaped stays the caller's child (reap it with waitpid on its
+ * pid). Accepts NULL. Returns NULL, for `p = subproc_release(p);`.
+ */
+SUBPROC_API subproc_proc *subproc_release(subproc_proc *proc);
+
+/**
+ * Replaces the calling process with `path` (the seed's Exec): `env` NULL
+ * means the current environ. `path` is used as given (see subproc_lookpath
+ * to search PATH). Returns only on failure: -errno (-EINVAL for NULL or
+ * empty argv or an env entry without '='), with `err` filled when given.
+ */
+SUBPROC_API int subproc_exec(const char *path, char *const argv[], char *const env[],
+                             subproc_error *err);
+
+/** Flags for subproc_lookpath. */
+enum subproc_lookpath_flags {
+	SUBPROC_LOOKPATH_ALLOW_DOT = 1u << 0, /* accept a match through a relative entry */
+};
+
+/**
+ * Finds `file` as execvp would: a name containing '/' is checked as it is;
+ * otherwise each entry of PATH (from `env` when not NULL, else the caller's;
+ * "/bin:/usr/bin" when unset) is tried in order, and the first regular file
+ * that is executable wins. Writes the path to `out` (size `outlen`).
+ *
+ * Returns 0; -ENOENT when nothing matched; -EACCES when a match existed but
+ * none was executable; -EPERM when the match was found only through an
+ * empty, "." or other relative entry and SUBPROC_LOOKPATH_ALLOW_DOT is not
+ * set (Go's ErrDot); -ENAMETOOLONG when the result does not fit `out`;
+ * -EINVAL for a NULL or empty `file`.
+ */
+SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned flags,
+                                 char *out, size_t outlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SUBPROC_H */

@@ -1,0 +1,268 @@
+/*
+ * From a subproc_attr to a sys_plan: everything the child needs is checked
+ * and laid out here, in the parent, so the child only follows the list.
+ * The order of the steps is the one the header documents; each is where it
+ * is for a reason given beside it.
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Steps other than rlimits: one of each op at most. */
+#define PLAN_FIXED_STEPS 18
+
+#define KNOWN_FLAGS                                                                                \
+	(SUBPROC_PATH_SEARCH | SUBPROC_PATH_ALLOW_DOT | SUBPROC_INHERIT_FDS | SUBPROC_SETSID |      \
+	 SUBPROC_SETPGID | SUBPROC_SETCTTY | SUBPROC_FOREGROUND | SUBPROC_NOCTTY |                 \
+	 SUBPROC_SETUID | SUBPROC_SETGID | SUBPROC_SETGROUPS | SUBPROC_UMASK | SUBPROC_CGROUP |    \
+	 SUBPROC_SIGMASK | SUBPROC_SIGDEFAULT)
+
+int check_argv(char *const argv[], subproc_error *err)
+{
+	if (argv == NULL || argv[0] == NULL)
+		return error_set(err, -EINVAL, SUBPROC_STEP_ARGV, NULL, -1);
+	return 0;
+}
+
+int check_env(char *const env[], subproc_error *err)
+{
+	if (env == NULL)
+		return 0;
+	for (size_t i = 0; env[i] != NULL; i++) {
+		/* "=x" has no name; execve would pass it, but no getenv can
+		 * ever find it, so it is a caller's mistake. */
+		const char *eq = strchr(env[i], '=');
+		if (eq == NULL || eq == env[i])
+			return error_set(err, -EINVAL, SUBPROC_STEP_ENV, env[i], -1);
+	}
+	return 0;
+}
+
+static bool fd_is_open(int fd)
+{
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+static int check_attr(const subproc_attr *a, subproc_error *err)
+{
+	int nchild = a->nfiles > 0 ? a->nfiles : 3;
+	struct rlimit nofile;
+
+	if ((a->flags & ~KNOWN_FLAGS) || a->launch < SUBPROC_LAUNCH_DEFAULT ||
+	    a->launch > SUBPROC_LAUNCH_FORK)
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
+	if (a->nfiles < 0 || (a->nfiles > 0 && a->files == NULL))
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)a->nfiles > nofile.rlim_cur)
+		return error_set(err, -EMFILE, SUBPROC_STEP_ATTR, NULL, a->nfiles);
+	for (int i = 0; i < a->nfiles; i++) {
+		/* Checked here so that the common mistake is reported before
+		 * anything starts; the child checks again (dup2 gives EBADF). */
+		if (a->files[i] != -1 && !fd_is_open(a->files[i]))
+			return error_set(err, -EBADF, SUBPROC_STEP_DUP2, NULL, a->files[i]);
+	}
+	if ((a->flags & SUBPROC_SETCTTY) && (a->flags & SUBPROC_FOREGROUND))
+		return error_set(err, -EINVAL, SUBPROC_STEP_SETCTTY, NULL, a->ctty);
+	if ((a->flags & SUBPROC_SETCTTY) &&
+	    (a->ctty < 0 || a->ctty >= nchild || (a->nfiles > 0 && a->files[a->ctty] == -1)))
+		return error_set(err, -EINVAL, SUBPROC_STEP_SETCTTY, NULL, a->ctty);
+	if ((a->flags & SUBPROC_FOREGROUND) && !fd_is_open(a->ctty))
+		return error_set(err, -EBADF, SUBPROC_STEP_TCSETPGRP, NULL, a->ctty);
+	if ((a->flags & SUBPROC_SETPGID) && a->pgid < 0)
+		return error_set(err, -EINVAL, SUBPROC_STEP_SETPGID, NULL, -1);
+	if ((a->flags & SUBPROC_SETGROUPS) &&
+	    ((a->ngroups > 0 && a->groups == NULL) || a->ngroups > 65536))
+		return error_set(err, -EINVAL, SUBPROC_STEP_SETGROUPS, NULL, -1);
+	if ((a->flags & SUBPROC_CGROUP) && !fd_is_open(a->cgroup_fd))
+		return error_set(err, -EBADF, SUBPROC_STEP_CGROUP, NULL, a->cgroup_fd);
+	if (a->pdeathsig < 0 || a->pdeathsig >= NSIG)
+		return error_set(err, -EINVAL, SUBPROC_STEP_PDEATHSIG, NULL, a->pdeathsig);
+	if (a->nrlimits > 0 && a->rlimits == NULL)
+		return error_set(err, -EINVAL, SUBPROC_STEP_RLIMIT, NULL, -1);
+	for (size_t i = 0; i < a->nrlimits; i++) {
+		const subproc_rlimit *l = &a->rlimits[i];
+		if (l->resource < 0 || l->resource >= RLIMIT_NLIMITS ||
+		    l->limit.rlim_cur > l->limit.rlim_max)
+			return error_set(err, -EINVAL, SUBPROC_STEP_RLIMIT, rlimit_name(l->resource),
+			                 l->resource);
+	}
+	return 0;
+}
+
+static uint64_t rlim64(rlim_t v)
+{
+	return v == RLIM_INFINITY ? UINT64_MAX : (uint64_t)v;
+}
+
+static int resolve(struct proc_plan *pl, const char *path, const subproc_attr *a,
+                   subproc_error *err)
+{
+	unsigned flags = (a->flags & SUBPROC_PATH_ALLOW_DOT) ? SUBPROC_LOOKPATH_ALLOW_DOT : 0;
+	int r;
+
+	pl->sys.path = path;
+	if (!(a->flags & SUBPROC_PATH_SEARCH) || strchr(path, '/') != NULL)
+		return 0;
+	r = subproc_lookpath(path, a->env, flags, pl->resolved, sizeof pl->resolved);
+	if (r < 0)
+		return error_set(err, r, SUBPROC_STEP_LOOKPATH, path, -1);
+	pl->sys.path = pl->resolved;
+	return 0;
+}
+
+int plan_build(struct proc_plan *pl, const char *path, char *const argv[],
+               const subproc_attr *a, subproc_error *err)
+{
+	size_t nfiles = (size_t)(a->nfiles > 0 ? a->nfiles : 0);
+	struct sys_step *steps, *s;
+	struct sys_rlimit *lims;
+	int r;
+
+	memset(&pl->sys, 0, sizeof pl->sys);
+	pl->attr = a;
+	pl->mem = NULL;
+	if (path == NULL)
+		return error_set(err, -EINVAL, SUBPROC_STEP_ARGV, NULL, -1);
+	if ((r = check_argv(argv, err)) < 0 || (r = check_env(a->env, err)) < 0 ||
+	    (r = check_attr(a, err)) < 0 || (r = resolve(pl, path, a, err)) < 0)
+		return r;
+
+	pl->mem = malloc((PLAN_FIXED_STEPS + a->nrlimits) * sizeof *steps +
+	                 a->nrlimits * sizeof *lims + nfiles * sizeof(int));
+	if (pl->mem == NULL)
+		return error_set(err, -ENOMEM, SUBPROC_STEP_ALLOC, NULL, -1);
+	steps = pl->mem;
+	lims = (struct sys_rlimit *)(steps + PLAN_FIXED_STEPS + a->nrlimits);
+	pl->sys.scratch = (int *)(lims + a->nrlimits);
+	s = steps;
+
+#define STEP(...) (*s++ = (struct sys_step){__VA_ARGS__})
+	/* First, so nothing the child does is accounted elsewhere. */
+	if (a->flags & SUBPROC_CGROUP)
+		STEP(.op = SYS_OP_CGROUP, .fd = a->cgroup_fd);
+	if (a->flags & SUBPROC_SETSID)
+		STEP(.op = SYS_OP_SETSID);
+	if (a->flags & (SUBPROC_SETPGID | SUBPROC_FOREGROUND))
+		STEP(.op = SYS_OP_SETPGID, .arg = (a->flags & SUBPROC_SETPGID) ? a->pgid : 0);
+	/* ctty is the parent's fd here: the map has not run yet. */
+	if (a->flags & SUBPROC_FOREGROUND)
+		STEP(.op = SYS_OP_TCSETPGRP, .fd = a->ctty);
+	/* Before the credentials drop the right to chroot, and before chdir,
+	 * which is taken inside the new root. */
+	if (a->chroot != NULL)
+		STEP(.op = SYS_OP_CHROOT, .ptr = a->chroot);
+	/* Groups, then gid, then uid: each needs the privilege the next one
+	 * gives up. */
+	if (a->flags & SUBPROC_SETGROUPS)
+		STEP(.op = SYS_OP_SETGROUPS, .arg = (long)a->ngroups, .ptr = a->groups);
+	if (a->flags & SUBPROC_SETGID)
+		STEP(.op = SYS_OP_SETGID, .arg = a->gid);
+	if (a->flags & SUBPROC_SETUID)
+		STEP(.op = SYS_OP_SETUID, .arg = a->uid);
+	if (a->dir != NULL)
+		STEP(.op = SYS_OP_CHDIR, .ptr = a->dir);
+	/* After the credentials: changing them clears the death signal. */
+	if (a->pdeathsig != 0)
+		STEP(.op = SYS_OP_PDEATHSIG, .arg = a->pdeathsig);
+	if (nfiles > 0)
+		STEP(.op = SYS_OP_FDMAP, .arg = (long)nfiles, .ptr = a->files);
+	if (a->flags & SUBPROC_NOCTTY)
+		STEP(.op = SYS_OP_NOCTTY);
+	/* After the map: ctty is numbered as in the child. */
+	if (a->flags & SUBPROC_SETCTTY)
+		STEP(.op = SYS_OP_SETCTTY, .fd = a->ctty);
+	if (!(a->flags & SUBPROC_INHERIT_FDS))
+		STEP(.op = SYS_OP_CLOSEFROM, .fd = nfiles > 0 ? (int)nfiles : 3);
+	if (a->flags & SUBPROC_UMASK)
+		STEP(.op = SYS_OP_UMASK, .arg = a->umask);
+	for (size_t i = 0; i < a->nrlimits; i++) {
+		lims[i].resource = a->rlimits[i].resource;
+		lims[i].cur = rlim64(a->rlimits[i].limit.rlim_cur);
+		lims[i].max = rlim64(a->rlimits[i].limit.rlim_max);
+		STEP(.op = SYS_OP_RLIMIT, .fd = lims[i].resource, .ptr = &lims[i]);
+	}
+	/* Last before execve: until here every signal stays blocked. */
+	STEP(.op = SYS_OP_SIGNALS);
+	STEP(.op = SYS_OP_EXECVE);
+#undef STEP
+
+	pl->sys.argv = argv;
+	pl->sys.envp = a->env != NULL ? a->env : environ;
+	pl->sys.steps = steps;
+	pl->sys.nsteps = (size_t)(s - steps);
+	pl->sys.use_mask = (a->flags & SUBPROC_SIGMASK) != 0;
+	if (pl->sys.use_mask)
+		pl->sys.mask = sys_sigset_bits(&a->sigmask);
+	if (a->flags & SUBPROC_SIGDEFAULT)
+		pl->sys.sigdefault = sys_sigset_bits(&a->sigdefault);
+	pl->sys.ppid = getpid();
+	pl->sys.cgroup_fd = (a->flags & SUBPROC_CGROUP) ? a->cgroup_fd : -1;
+	pl->sys.launch = a->launch;
+	pl->sys.forklock = (a->flags & SUBPROC_INHERIT_FDS) != 0;
+	return 0;
+}
+
+static const int op_step[] = {
+	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,       [SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
+	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID,     [SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
+	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,       [SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
+	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,       [SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
+	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,         [SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
+	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,          [SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
+	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY,     [SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
+	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,         [SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
+	[SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS,     [SYS_OP_EXECVE] = SUBPROC_STEP_EXECVE,
+};
+
+void plan_report(const struct proc_plan *pl, const struct sys_result *res, const char *launched,
+                 int code, subproc_error *err)
+{
+	const struct sys_step *s;
+
+	if (res->index < 0 || (size_t)res->index >= pl->sys.nsteps) {
+		error_set(err, code, SUBPROC_STEP_LAUNCH, launched, -1);
+		return;
+	}
+	s = &pl->sys.steps[res->index];
+	switch (s->op) {
+	case SYS_OP_CHROOT:
+	case SYS_OP_CHDIR:
+		error_set(err, code, op_step[s->op], s->ptr, -1);
+		break;
+	case SYS_OP_EXECVE:
+		error_set(err, code, op_step[s->op], pl->sys.path, -1);
+		break;
+	case SYS_OP_FDMAP: {
+		/* Name the caller's source fd, which is what they wrote. */
+		const int *files = s->ptr;
+		int fd = res->detail >= 0 && res->detail < (int)s->arg ? files[res->detail] : -1;
+		error_set(err, code, op_step[s->op], NULL, fd);
+		break;
+	}
+	case SYS_OP_RLIMIT:
+		error_set(err, code, op_step[s->op], rlimit_name(s->fd), s->fd);
+		break;
+	case SYS_OP_CGROUP:
+	case SYS_OP_TCSETPGRP:
+	case SYS_OP_SETCTTY:
+		error_set(err, code, op_step[s->op], NULL, s->fd);
+		break;
+	default:
+		error_set(err, code, op_step[s->op], NULL, -1);
+		break;
+	}
+}
+
+void plan_free(struct proc_plan *pl)
+{
+	free(pl->mem);
+	pl->mem = NULL;
+}

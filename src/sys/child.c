@@ -1,0 +1,302 @@
+/*
+ * The child, between launch and execve.
+ *
+ * Contract for every function in this file (DESIGN.md, "The child"):
+ *
+ *   - It runs in a child that may share the parent's memory (CLONE_VM) and
+ *     thread pointer, on a small stack the parent lent it, while the parent
+ *     thread is suspended. It may read the plan, write only its result slot
+ *     and the plan's scratch array, and must never return into the
+ *     parent's frames: it ends in execve or exit_group.
+ *   - Async-signal-safe, allocation-free and lock-free: no malloc, no stdio,
+ *     no libc wrapper (they write errno and may lock); raw system calls
+ *     only, through raw.h. Every signal is blocked on entry.
+ *   - Errors are the value the failing system call returned, never a stale
+ *     errno; the child reports {step, detail, errno} and exits 127.
+ *
+ * It is compiled without sanitizers: their runtime would run on the lent
+ * stack and write shadow memory the parent owns.
+ */
+#include "sys.h"
+
+#include "raw.h"
+
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define CHILD_FN                                                                                   \
+	__attribute__((noinline, no_sanitize("address", "undefined", "thread")))
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Reports a failure and ends the child. */
+CHILD_FN _Noreturn static void child_fail(struct sys_child *c, int status_fd, int index,
+                                          int detail, long err)
+{
+	struct sys_result r = {.index = index, .detail = detail, .err = (int)-err};
+
+	if (status_fd >= 0) {
+		/* A short write leaves the parent with "no report" which it
+		 * turns into EPIPE; there is nothing better to do here. */
+		while (raw_write(status_fd, &r, sizeof r) == -EINTR)
+			;
+	} else {
+		c->result->index = r.index;
+		c->result->detail = r.detail;
+		c->result->err = r.err;
+	}
+	for (;;)
+		raw_exit(127);
+}
+
+static inline bool child_isdigit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/*
+ * Closes every fd from `lo` upward except `keep`, when close_range is
+ * missing (before Linux 5.9) or refuses the request. Walks /proc/self/fd;
+ * without /proc (a chroot, say) falls back to a loop bounded by the fd
+ * limit, the slow way STYLE.md warns about, as the last resort only.
+ */
+CHILD_FN static long child_closefrom_walk(int lo, int keep)
+{
+	char buf[1024];
+	long dir = raw_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+	if (dir < 0) {
+		uint64_t lim[2]; /* the kernel's struct rlimit64: soft, hard */
+		if (raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) < 0)
+			return dir;
+		for (uint64_t fd = (uint64_t)lo; fd < lim[0] && fd < INT32_MAX; fd++) {
+			if ((int)fd != keep)
+				raw_close(fd);
+		}
+		return 0;
+	}
+	for (;;) {
+		long n = raw_getdents64(dir, buf, sizeof buf);
+		if (n < 0) {
+			raw_close(dir);
+			return n;
+		}
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (!child_isdigit(d->d_name[0]))
+				continue;
+			int fd = 0;
+			for (const char *p = d->d_name; child_isdigit(*p); p++)
+				fd = fd * 10 + (*p - '0');
+			if (fd >= lo && fd != dir && fd != keep)
+				raw_close(fd);
+		}
+	}
+	raw_close(dir);
+	return 0;
+}
+
+/* Makes every fd from `lo` up go away at execve. Marking them close-on-exec
+ * rather than closing them keeps the fork path's status pipe alive. */
+CHILD_FN static long child_closefrom(int lo, int keep)
+{
+	long r = raw_close_range(lo, ~0U, CLOSE_RANGE_CLOEXEC);
+
+	if (r == 0)
+		return 0;
+	/* CLOSE_RANGE_CLOEXEC needs Linux 5.11; plain close_range 5.9. */
+	if (r == -EINVAL && (keep < lo || keep < 0)) {
+		r = raw_close_range(lo, ~0U, 0);
+		if (r == 0)
+			return 0;
+	}
+	return child_closefrom_walk(lo, keep);
+}
+
+/*
+ * The fd map, as the seed does it. Pass 1 moves every source that a lower
+ * target will overwrite (files[i] < i) above the map, so pass 2 can dup each
+ * source down onto its target in ascending order. dup2(i, i) does nothing,
+ * so a source equal to its target has close-on-exec cleared instead.
+ */
+CHILD_FN static long child_fdmap(struct sys_child *c, const int *files, int n, int *status_fd,
+                                 int *failed)
+{
+	int *fd = c->plan->scratch;
+	long r;
+
+	/* The status pipe must survive pass 2 too. */
+	if (*status_fd >= 0 && *status_fd < n) {
+		r = raw_fcntl(*status_fd, F_DUPFD_CLOEXEC, n);
+		if (r < 0)
+			return *failed = -1, r;
+		*status_fd = (int)r;
+	}
+	for (int i = 0; i < n; i++) {
+		fd[i] = files[i];
+		if (fd[i] >= 0 && fd[i] < i) {
+			/* F_DUPFD picks a free fd, so nothing the child should
+			 * inherit is overwritten, whatever the caller holds. */
+			r = raw_fcntl(fd[i], F_DUPFD_CLOEXEC, n);
+			if (r < 0)
+				return *failed = i, r;
+			fd[i] = (int)r;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (fd[i] < 0) {
+			raw_close(i);
+			continue;
+		}
+		if (fd[i] == i)
+			r = raw_fcntl(i, F_SETFD, 0);
+		else
+			r = raw_dup3(fd[i], i, 0);
+		if (r < 0)
+			return *failed = i, r;
+	}
+	return 0;
+}
+
+/* Resets handled signals (and the requested ones) to SIG_DFL, then
+ * installs the child's mask. Handlers must go before the mask opens: a
+ * parent's handler running in a child that shares its memory would corrupt
+ * the parent. */
+CHILD_FN static long child_signals(struct sys_child *c)
+{
+	const struct sys_plan *p = c->plan;
+	struct raw_sigaction dfl = {0}, old;
+	uint64_t mask = c->oldmask;
+	long r;
+
+	for (int sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		bool force = (p->sigdefault >> (sig - 1)) & 1;
+		if (c->handlers_cleared && !force)
+			continue;
+		if (!force) {
+			if (raw_sigaction(sig, NULL, &old) < 0)
+				continue; /* not a signal the kernel knows */
+			if (old.handler == (void *)SIG_DFL || old.handler == (void *)SIG_IGN)
+				continue;
+		}
+		r = raw_sigaction(sig, &dfl, NULL);
+		if (r < 0 && force)
+			return r;
+	}
+	if (p->use_mask)
+		mask = p->mask;
+	return raw_sigprocmask(SIG_SETMASK, &mask, NULL);
+}
+
+CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
+{
+	const struct sys_plan *p = c->plan;
+	int status_fd = c->status_fd;
+	long r = 0;
+
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct sys_step *s = &p->steps[i];
+		int detail = 0;
+		pid_t pgrp;
+
+		switch (s->op) {
+		case SYS_OP_CGROUP:
+			if (c->cgroup_done)
+				break;
+			r = raw_openat(s->fd, "cgroup.procs", O_WRONLY | O_CLOEXEC, 0);
+			if (r >= 0) {
+				long fd = r;
+				/* "0" means the writer itself (cgroup v2). */
+				r = raw_write(fd, "0", 1);
+				raw_close(fd);
+			}
+			break;
+		case SYS_OP_SETSID:
+			r = raw_setsid();
+			break;
+		case SYS_OP_SETPGID:
+			r = raw_setpgid(0, s->arg);
+			break;
+		case SYS_OP_TCSETPGRP:
+			/* SIGTTOU is blocked here, so a background child may
+			 * take the terminal, as tcsetpgrp(3) requires. */
+			r = raw_getpgid(0);
+			if (r >= 0) {
+				pgrp = (pid_t)r;
+				r = raw_ioctl(s->fd, TIOCSPGRP, &pgrp);
+			}
+			break;
+		case SYS_OP_CHROOT:
+			r = raw_chroot(s->ptr);
+			break;
+		case SYS_OP_SETGROUPS:
+			r = raw_setgroups(s->arg, s->ptr);
+			break;
+		case SYS_OP_SETGID:
+			r = raw_setgid(s->arg);
+			break;
+		case SYS_OP_SETUID:
+			r = raw_setuid(s->arg);
+			break;
+		case SYS_OP_CHDIR:
+			r = raw_chdir(s->ptr);
+			break;
+		case SYS_OP_PDEATHSIG:
+			/* Set after the credentials, which clear it. If the
+			 * parent died before this, no signal would ever come. */
+			r = raw_prctl(PR_SET_PDEATHSIG, s->arg);
+			if (r == 0 && raw_getppid() != p->ppid)
+				r = raw_kill(raw_getpid(), s->arg);
+			break;
+		case SYS_OP_FDMAP:
+			r = child_fdmap(c, s->ptr, (int)s->arg, &status_fd, &detail);
+			break;
+		case SYS_OP_NOCTTY:
+			r = raw_ioctl(0, TIOCNOTTY, 0);
+			break;
+		case SYS_OP_SETCTTY:
+			r = raw_ioctl(s->fd, TIOCSCTTY, 0);
+			break;
+		case SYS_OP_CLOSEFROM:
+			r = child_closefrom(s->fd, status_fd);
+			break;
+		case SYS_OP_UMASK:
+			raw_umask(s->arg);
+			r = 0;
+			break;
+		case SYS_OP_RLIMIT: {
+			const struct sys_rlimit *l = s->ptr;
+			r = raw_prlimit(0, l->resource, &l->cur, NULL);
+			break;
+		}
+		case SYS_OP_SIGNALS:
+			r = child_signals(c);
+			break;
+		case SYS_OP_EXECVE:
+			r = raw_execve(p->path, p->argv, p->envp);
+			break;
+		default:
+			r = -EINVAL;
+			break;
+		}
+		if (r < 0)
+			child_fail(c, status_fd, (int)i, detail, r);
+	}
+	/* A plan always ends in execve; reaching here is a library bug. */
+	child_fail(c, status_fd, (int)p->nsteps - 1, 0, -EINVAL);
+}

@@ -1,0 +1,60 @@
+/*
+ * The portable launch: fork, with the seed's close-on-exec status pipe.
+ *
+ * The child owns a copy of the parent's memory, so it reports a failed step
+ * by writing {step, detail, errno} to the pipe. A successful execve closes
+ * the pipe (it is close-on-exec), so the parent's read sees EOF: zero bytes
+ * mean "exec'ed", a whole record means "failed, and here is where".
+ */
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res)
+{
+	struct sys_result report;
+	struct sys_child c = {.plan = plan};
+	int p[2], e;
+	ssize_t n;
+	pid_t child;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		res->err = errno;
+		return -res->err;
+	}
+	c.status_fd = p[1];
+	c.oldmask = sys_block_all_signals();
+	child = fork();
+	if (child == 0)
+		sys_child_run(&c);
+	e = errno;
+	sys_restore_signals(c.oldmask);
+	close(p[1]);
+	if (child < 0) {
+		close(p[0]);
+		res->err = e;
+		return -e;
+	}
+
+	do
+		n = read(p[0], &report, sizeof report);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	close(p[0]);
+	*pid = child;
+	if (n == 0)
+		return 0;
+
+	sys_reap(child, -1);
+	if (n == (ssize_t)sizeof report) {
+		*res = report;
+	} else {
+		/* A torn or failed read: the child did not exec, but what it
+		 * wanted to say is lost. */
+		res->index = -1;
+		res->err = n < 0 ? e : EPIPE;
+	}
+	return -res->err;
+}

@@ -1,0 +1,139 @@
+/*
+ * Raw system calls for the child between launch and execve, and for the few
+ * parent-side calls that must not go through libc.
+ *
+ * Why not libc: on the fast path the child shares the parent's memory and
+ * thread pointer, so a libc wrapper that sets errno writes the parent
+ * thread's errno, one that takes a lock can deadlock on a lock another
+ * parent thread held at clone time, and glibc's setuid family signals every
+ * thread of the process (the child is not one of them). Each function here
+ * returns the result or -errno and touches no memory but its arguments.
+ *
+ * On Linux the calls go straight to the kernel (inline assembly on x86_64
+ * and aarch64, syscall(2) elsewhere, which only costs an errno write). Other
+ * systems get the libc calls that POSIX lists as async-signal-safe; their
+ * child runs after fork, in its own memory, where that is allowed.
+ */
+#ifndef SUBPROC_SYS_RAW_H
+#define SUBPROC_SYS_RAW_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/syscall.h>
+
+#if defined(__x86_64__)
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+	                 : "+r"(x0)
+	                 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+	                 : "memory");
+	return x0;
+}
+#else
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long r = syscall(n, a, b, c, d, e, f);
+	return r == -1 ? -errno : r;
+}
+#endif
+
+#define RAW0(n) raw_syscall6((n), 0, 0, 0, 0, 0, 0)
+#define RAW1(n, a) raw_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
+#define RAW2(n, a, b) raw_syscall6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define RAW3(n, a, b, c) raw_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define RAW4(n, a, b, c, d) raw_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define RAW5(n, a, b, c, d, e)                                                                     \
+	raw_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+/* The kernel's sigset is 64 bits on every Linux architecture we build for;
+ * glibc's sigset_t is larger, and its first word holds signals 1..64. */
+#define RAW_SIGSET_SIZE 8
+
+/* The kernel's struct sigaction for rt_sigaction (not libc's). */
+struct raw_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+
+#ifdef __NR_open
+#define raw_open(path, flags, mode) RAW3(__NR_open, (path), (flags), (mode))
+#else
+#define raw_open(path, flags, mode) RAW4(__NR_openat, AT_FDCWD, (path), (flags), (mode))
+#endif
+#define raw_openat(dir, path, flags, mode) RAW4(__NR_openat, (dir), (path), (flags), (mode))
+#define raw_close(fd) RAW1(__NR_close, (fd))
+#define raw_write(fd, buf, n) RAW3(__NR_write, (fd), (buf), (n))
+#define raw_read(fd, buf, n) RAW3(__NR_read, (fd), (buf), (n))
+#define raw_dup3(from, to, flags) RAW3(__NR_dup3, (from), (to), (flags))
+#define raw_fcntl(fd, cmd, arg) RAW3(__NR_fcntl, (fd), (cmd), (arg))
+#define raw_close_range(lo, hi, flags) RAW3(__NR_close_range, (lo), (hi), (flags))
+#define raw_getdents64(fd, buf, n) RAW3(__NR_getdents64, (fd), (buf), (n))
+#define raw_chdir(path) RAW1(__NR_chdir, (path))
+#define raw_chroot(path) RAW1(__NR_chroot, (path))
+#define raw_setsid() RAW0(__NR_setsid)
+#define raw_setpgid(pid, pgid) RAW2(__NR_setpgid, (pid), (pgid))
+#define raw_getpgid(pid) RAW1(__NR_getpgid, (pid))
+#define raw_getpid() RAW0(__NR_getpid)
+#define raw_getppid() RAW0(__NR_getppid)
+#define raw_kill(pid, sig) RAW2(__NR_kill, (pid), (sig))
+#define raw_ioctl(fd, req, arg) RAW3(__NR_ioctl, (fd), (req), (arg))
+#define raw_setgroups(n, list) RAW2(__NR_setgroups, (n), (list))
+#define raw_setgid(gid) RAW1(__NR_setgid, (gid))
+#define raw_setuid(uid) RAW1(__NR_setuid, (uid))
+#define raw_umask(mask) RAW1(__NR_umask, (mask))
+#define raw_prlimit(pid, res, newl, oldl) RAW4(__NR_prlimit64, (pid), (res), (newl), (oldl))
+#define raw_prctl(op, a) RAW5(__NR_prctl, (op), (a), 0, 0, 0)
+#define raw_sigaction(sig, act, old)                                                               \
+	RAW4(__NR_rt_sigaction, (sig), (act), (old), RAW_SIGSET_SIZE)
+#define raw_sigprocmask(how, set, old)                                                             \
+	RAW4(__NR_rt_sigprocmask, (how), (set), (old), RAW_SIGSET_SIZE)
+#define raw_execve(path, argv, envp) RAW3(__NR_execve, (path), (argv), (envp))
+#define raw_exit(code) RAW1(__NR_exit_group, (code))
+#define raw_pidfd_open(pid, flags) RAW2(__NR_pidfd_open, (pid), (flags))
+
+#endif /* __linux__ */
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * The sys layer: the kernel boundary (DESIGN.md, "Layers").
+ *
+ * The proc layer compiles a description of the child into a struct sys_plan:
+ * a flat list of steps with every string, array and buffer already in place.
+ * sys_launch creates the child, which runs the steps in order with raw
+ * system calls and then execve; the parent learns either the pid (and pidfd)
+ * or which step failed with which errno. Nothing here allocates.
+ */
+#ifndef SUBPROC_SYS_H
+#define SUBPROC_SYS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* One operation of the child. The comment names the fields it reads. */
+enum sys_op {
+	SYS_OP_CGROUP,    /* fd: cgroup directory (skipped when clone3 placed it) */
+	SYS_OP_SETSID,    /* - */
+	SYS_OP_SETPGID,   /* arg: group to join, 0 for a new one */
+	SYS_OP_TCSETPGRP, /* fd: terminal; the child's own group goes foreground */
+	SYS_OP_CHROOT,    /* ptr: path */
+	SYS_OP_SETGROUPS, /* arg: count, ptr: gid_t array */
+	SYS_OP_SETGID,    /* arg: gid */
+	SYS_OP_SETUID,    /* arg: uid */
+	SYS_OP_CHDIR,     /* ptr: path */
+	SYS_OP_PDEATHSIG, /* arg: signal; re-checked against plan->ppid */
+	SYS_OP_FDMAP,     /* arg: count, ptr: int array of sources (-1 closes) */
+	SYS_OP_NOCTTY,    /* - */
+	SYS_OP_SETCTTY,   /* fd: terminal, numbered as in the child */
+	SYS_OP_CLOSEFROM, /* fd: lowest fd not passed on */
+	SYS_OP_UMASK,     /* arg: mask */
+	SYS_OP_RLIMIT,    /* ptr: struct sys_rlimit */
+	SYS_OP_SIGNALS,   /* reset handlers, then install the mask */
+	SYS_OP_EXECVE,    /* plan->path, argv, envp */
+};
+
+struct sys_step {
+	int op;
+	int fd;
+	long arg;
+	const void *ptr;
+};
+
+/* A resource limit in the kernel's 64-bit form. */
+struct sys_rlimit {
+	int resource;
+	uint64_t cur;
+	uint64_t max;
+};
+
+enum sys_launch {
+	SYS_LAUNCH_DEFAULT = 0, /* same values as enum subproc_launch */
+	SYS_LAUNCH_CLONE3,
+	SYS_LAUNCH_CLONE,
+	SYS_LAUNCH_FORK,
+};
+
+struct sys_plan {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const struct sys_step *steps;
+	size_t nsteps;
+	/* Signal sets in the kernel's form: signal n is bit n-1. The child
+	 * gets `mask` when use_mask, else the calling thread's mask. */
+	bool use_mask;
+	uint64_t mask;
+	/* Signals reset to SIG_DFL even when ignored (handled ones always are). */
+	uint64_t sigdefault;
+	/* The child's workspace for SYS_OP_FDMAP: one int per map entry. It is
+	 * the only parent memory, beside the result, that the child writes. */
+	int *scratch;
+	pid_t ppid;     /* the parent's pid, for SYS_OP_PDEATHSIG */
+	int cgroup_fd;  /* -1, or the cgroup clone3 should start the child in */
+	int launch;     /* enum sys_launch */
+	bool forklock;  /* hold the fork lock for writing around the launch */
+};
+
+/* What the child reports when a step fails. */
+struct sys_result {
+	int index;  /* the failing step, or -1 when the launch itself failed */
+	int detail; /* for SYS_OP_FDMAP: the map entry; else 0 */
+	int err;    /* positive errno */
+};
+
+/*
+ * Launches the child described by `plan`. Returns 0 with *pid and *pidfd
+ * (-1 where none) once it has exec'ed. Otherwise returns -errno with *res
+ * saying where; a child that failed a step has been reaped already.
+ * *launched names the path taken ("clone3", "clone", "fork").
+ */
+int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_result *res,
+               const char **launched);
+
+/* The launch paths, each with sys_launch's contract (launch_*.c). */
+int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res);
+
+/* The child: runs the plan and execs, or reports and exits 127 (child.c). */
+struct sys_child {
+	const struct sys_plan *plan;
+	struct sys_result *result; /* written on failure when status_fd < 0 */
+	int status_fd;             /* fork path: the status pipe's write end */
+	bool handlers_cleared;     /* clone3 reset the handlers already */
+	bool cgroup_done;          /* clone3 placed the child in its cgroup */
+	uint64_t oldmask;          /* the caller's mask, saved by the parent */
+};
+_Noreturn void sys_child_run(struct sys_child *child);
+
+/* Converts a sigset_t to the kernel's 64-bit form. */
+uint64_t sys_sigset_bits(const sigset_t *set);
+
+/* Blocks every signal of the calling thread; returns the old mask. */
+uint64_t sys_block_all_signals(void);
+void sys_restore_signals(uint64_t mask);
+
+/* The fork lock (cloexec.c). */
+void sys_forklock_wrlock(void);
+void sys_forklock_wrunlock(void);
+
+/* Waiting (wait.c). */
+#define SYS_WAIT_STOPPED 1u
+#define SYS_WAIT_CONTINUED 2u
+/*
+ * Waits for `pid` (through `pidfd` when >= 0). timeout_ms < 0 blocks, 0
+ * polls. Returns 1 with *status and *ru filled when the child changed state,
+ * 0 on timeout, or -errno. *ended tells whether it was reaped.
+ */
+int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status,
+             struct rusage *ru, bool *ended);
+/* Reaps a child that is known to have ended or to be ending. */
+void sys_reap(pid_t pid, int pidfd);
+
+int sys_pidfd_open(pid_t pid);
+int sys_pidfd_signal(int pidfd, int sig);
+
+#endif
