@@ -60,7 +60,7 @@ static int check_attr(const subproc_attr *a, subproc_error *err)
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	if (a->nfiles < 0 || (a->nfiles > 0 && a->files == NULL))
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+	if (a->nfiles > 0 && getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)a->nfiles > nofile.rlim_cur)
 		return error_set(err, -EMFILE, SUBPROC_STEP_ATTR, NULL, a->nfiles);
 	for (int i = 0; i < a->nfiles; i++) {
@@ -203,7 +203,7 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[],
 		pl->sys.mask = sys_sigset_bits(&a->sigmask);
 	if (a->flags & SUBPROC_SIGDEFAULT)
 		pl->sys.sigdefault = sys_sigset_bits(&a->sigdefault);
-	pl->sys.ppid = getpid();
+	pl->sys.ppid = a->pdeathsig != 0 ? getpid() : 0;
 	pl->sys.cgroup_fd = (a->flags & SUBPROC_CGROUP) ? a->cgroup_fd : -1;
 	pl->sys.launch = a->launch;
 	pl->sys.forklock = (a->flags & SUBPROC_INHERIT_FDS) != 0;
