@@ -16,6 +16,9 @@
  *   - Every fd the library creates is close-on-exec from birth.
  *   - A failed call has already released whatever it created: no fd, no
  *     memory and no child (running or zombie) is left behind.
+ *   - The header uses POSIX types (sigset_t, uid_t): under a strict
+ *     -std=c17, define _POSIX_C_SOURCE 200809L (or _GNU_SOURCE) before
+ *     including any system header, as for any POSIX interface.
  *   - Option structs work zero-initialised: all-zero means "the default" for
  *     every field. Always initialise them with `= {0}` or memset.
  */
@@ -173,26 +176,26 @@ enum subproc_step {
 	SUBPROC_STEP_LOOKPATH, /* ("lookpath") PATH search found nothing usable */
 	SUBPROC_STEP_ALLOC,    /* ("alloc") memory for the start was not there */
 	SUBPROC_STEP_PIPE,     /* ("pipe") the fork path's status pipe */
-	SUBPROC_STEP_LAUNCH,   /* ("launch") creating the child; path: "clone3", "clone" or "fork" */
-	SUBPROC_STEP_CGROUP,   /* ("cgroup") joining the cgroup */
-	SUBPROC_STEP_SETSID,   /* ("setsid") */
-	SUBPROC_STEP_SETPGID,  /* ("setpgid") */
+	SUBPROC_STEP_LAUNCH,  /* ("launch") creating the child; path: "clone3", "clone" or "fork" */
+	SUBPROC_STEP_CGROUP,  /* ("cgroup") joining the cgroup */
+	SUBPROC_STEP_SETSID,  /* ("setsid") */
+	SUBPROC_STEP_SETPGID, /* ("setpgid") */
 	SUBPROC_STEP_TCSETPGRP, /* ("tcsetpgrp") putting the group in the foreground */
-	SUBPROC_STEP_CHROOT,   /* ("chroot") path: the new root */
+	SUBPROC_STEP_CHROOT,    /* ("chroot") path: the new root */
 	SUBPROC_STEP_SETGROUPS, /* ("setgroups") */
-	SUBPROC_STEP_SETGID,   /* ("setgid") */
-	SUBPROC_STEP_SETUID,   /* ("setuid") */
-	SUBPROC_STEP_CHDIR,    /* ("chdir") path: the directory */
+	SUBPROC_STEP_SETGID,    /* ("setgid") */
+	SUBPROC_STEP_SETUID,    /* ("setuid") */
+	SUBPROC_STEP_CHDIR,     /* ("chdir") path: the directory */
 	SUBPROC_STEP_PDEATHSIG, /* ("pdeathsig") */
-	SUBPROC_STEP_DUP2,     /* ("dup2") fd: the source fd of the fd map */
-	SUBPROC_STEP_NOCTTY,   /* ("noctty") detaching the controlling terminal */
-	SUBPROC_STEP_SETCTTY,  /* ("setctty") fd: the terminal, in the child */
-	SUBPROC_STEP_CLOSEFDS, /* ("closefds") closing the fds not passed on */
-	SUBPROC_STEP_UMASK,    /* ("umask") */
-	SUBPROC_STEP_RLIMIT,   /* ("setrlimit") fd: the resource number */
-	SUBPROC_STEP_SIGNALS,  /* ("signals") resetting handlers or the mask */
-	SUBPROC_STEP_EXECVE,   /* ("execve") path: the program */
-	SUBPROC_STEP_COUNT_    /* not a step; the number of steps */
+	SUBPROC_STEP_DUP2,      /* ("dup2") fd: the source fd of the fd map */
+	SUBPROC_STEP_NOCTTY,    /* ("noctty") detaching the controlling terminal */
+	SUBPROC_STEP_SETCTTY,   /* ("setctty") fd: the terminal, in the child */
+	SUBPROC_STEP_CLOSEFDS,  /* ("closefds") closing the fds not passed on */
+	SUBPROC_STEP_UMASK,     /* ("umask") */
+	SUBPROC_STEP_RLIMIT,    /* ("setrlimit") fd: the resource number */
+	SUBPROC_STEP_SIGNALS,   /* ("signals") resetting handlers or the mask */
+	SUBPROC_STEP_EXECVE,    /* ("execve") path: the program */
+	SUBPROC_STEP_COUNT_     /* not a step; the number of steps */
 };
 
 /** Returns the name of a step, such as "chdir"; "" for SUBPROC_STEP_NONE. */
@@ -207,9 +210,9 @@ SUBPROC_API const char *subproc_step_name(int step);
  * it was working on, and the errno.
  */
 typedef struct subproc_error {
-	int code;   /* the negative errno the call returned, 0 if none */
-	int step;   /* an enum subproc_step */
-	int fd;     /* the fd or number the step concerned, -1 if none */
+	int code;                          /* the negative errno the call returned, 0 if none */
+	int step;                          /* an enum subproc_step */
+	int fd;                            /* the fd or number the step concerned, -1 if none */
 	char path[SUBPROC_ERROR_PATH_MAX]; /* the path it concerned, "" if none */
 } subproc_error;
 
@@ -312,8 +315,8 @@ typedef struct subproc_rlimit {
  * umask, rlimits, signals, execve.
  */
 typedef struct subproc_attr {
-	unsigned flags;   /* enum subproc_attr_flags, or-ed */
-	int launch;       /* enum subproc_launch */
+	unsigned flags; /* enum subproc_attr_flags, or-ed */
+	int launch;     /* enum subproc_launch */
 
 	/* Working directory of the child; NULL keeps the caller's. A relative
 	 * dir is taken from the caller's directory (or the new root). */
@@ -337,11 +340,11 @@ typedef struct subproc_attr {
 	/* Directory to chroot(2) into before chdir; NULL for none. */
 	const char *chroot;
 
-	uid_t uid;            /* with SUBPROC_SETUID */
-	gid_t gid;            /* with SUBPROC_SETGID */
-	const gid_t *groups;  /* with SUBPROC_SETGROUPS */
+	uid_t uid;           /* with SUBPROC_SETUID */
+	gid_t gid;           /* with SUBPROC_SETGID */
+	const gid_t *groups; /* with SUBPROC_SETGROUPS */
 	size_t ngroups;
-	mode_t umask;         /* with SUBPROC_UMASK */
+	mode_t umask; /* with SUBPROC_UMASK */
 
 	const subproc_rlimit *rlimits; /* limits set in the child, in order */
 	size_t nrlimits;
@@ -468,8 +471,8 @@ enum subproc_lookpath_flags {
  * set (Go's ErrDot); -ENAMETOOLONG when the result does not fit `out`;
  * -EINVAL for a NULL or empty `file`.
  */
-SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned flags,
-                                 char *out, size_t outlen);
+SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out,
+                                 size_t outlen);
 
 #ifdef __cplusplus
 }

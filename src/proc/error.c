@@ -7,19 +7,32 @@
 #include <string.h>
 
 static const char *const step_names[SUBPROC_STEP_COUNT_] = {
-	[SUBPROC_STEP_NONE] = "",           [SUBPROC_STEP_ARGV] = "argv",
-	[SUBPROC_STEP_ENV] = "env",         [SUBPROC_STEP_ATTR] = "attr",
-	[SUBPROC_STEP_LOOKPATH] = "lookpath", [SUBPROC_STEP_ALLOC] = "alloc",
-	[SUBPROC_STEP_PIPE] = "pipe",       [SUBPROC_STEP_LAUNCH] = "launch",
-	[SUBPROC_STEP_CGROUP] = "cgroup",   [SUBPROC_STEP_SETSID] = "setsid",
-	[SUBPROC_STEP_SETPGID] = "setpgid", [SUBPROC_STEP_TCSETPGRP] = "tcsetpgrp",
-	[SUBPROC_STEP_CHROOT] = "chroot",   [SUBPROC_STEP_SETGROUPS] = "setgroups",
-	[SUBPROC_STEP_SETGID] = "setgid",   [SUBPROC_STEP_SETUID] = "setuid",
-	[SUBPROC_STEP_CHDIR] = "chdir",     [SUBPROC_STEP_PDEATHSIG] = "pdeathsig",
-	[SUBPROC_STEP_DUP2] = "dup2",       [SUBPROC_STEP_NOCTTY] = "noctty",
-	[SUBPROC_STEP_SETCTTY] = "setctty", [SUBPROC_STEP_CLOSEFDS] = "closefds",
-	[SUBPROC_STEP_UMASK] = "umask",     [SUBPROC_STEP_RLIMIT] = "setrlimit",
-	[SUBPROC_STEP_SIGNALS] = "signals", [SUBPROC_STEP_EXECVE] = "execve",
+	[SUBPROC_STEP_NONE] = "",
+	[SUBPROC_STEP_ARGV] = "argv",
+	[SUBPROC_STEP_ENV] = "env",
+	[SUBPROC_STEP_ATTR] = "attr",
+	[SUBPROC_STEP_LOOKPATH] = "lookpath",
+	[SUBPROC_STEP_ALLOC] = "alloc",
+	[SUBPROC_STEP_PIPE] = "pipe",
+	[SUBPROC_STEP_LAUNCH] = "launch",
+	[SUBPROC_STEP_CGROUP] = "cgroup",
+	[SUBPROC_STEP_SETSID] = "setsid",
+	[SUBPROC_STEP_SETPGID] = "setpgid",
+	[SUBPROC_STEP_TCSETPGRP] = "tcsetpgrp",
+	[SUBPROC_STEP_CHROOT] = "chroot",
+	[SUBPROC_STEP_SETGROUPS] = "setgroups",
+	[SUBPROC_STEP_SETGID] = "setgid",
+	[SUBPROC_STEP_SETUID] = "setuid",
+	[SUBPROC_STEP_CHDIR] = "chdir",
+	[SUBPROC_STEP_PDEATHSIG] = "pdeathsig",
+	[SUBPROC_STEP_DUP2] = "dup2",
+	[SUBPROC_STEP_NOCTTY] = "noctty",
+	[SUBPROC_STEP_SETCTTY] = "setctty",
+	[SUBPROC_STEP_CLOSEFDS] = "closefds",
+	[SUBPROC_STEP_UMASK] = "umask",
+	[SUBPROC_STEP_RLIMIT] = "setrlimit",
+	[SUBPROC_STEP_SIGNALS] = "signals",
+	[SUBPROC_STEP_EXECVE] = "execve",
 };
 
 const char *subproc_step_name(int step)
@@ -65,40 +78,57 @@ int subproc_error_format(const subproc_error *err, char *buf, size_t size)
 const char *rlimit_name(int resource)
 {
 	switch (resource) {
-	case RLIMIT_AS: return "as";
-	case RLIMIT_CORE: return "core";
-	case RLIMIT_CPU: return "cpu";
-	case RLIMIT_DATA: return "data";
-	case RLIMIT_FSIZE: return "fsize";
-	case RLIMIT_NOFILE: return "nofile";
-	case RLIMIT_STACK: return "stack";
+	case RLIMIT_AS:
+		return "as";
+	case RLIMIT_CORE:
+		return "core";
+	case RLIMIT_CPU:
+		return "cpu";
+	case RLIMIT_DATA:
+		return "data";
+	case RLIMIT_FSIZE:
+		return "fsize";
+	case RLIMIT_NOFILE:
+		return "nofile";
+	case RLIMIT_STACK:
+		return "stack";
 #ifdef RLIMIT_LOCKS
-	case RLIMIT_LOCKS: return "locks";
+	case RLIMIT_LOCKS:
+		return "locks";
 #endif
 #ifdef RLIMIT_MEMLOCK
-	case RLIMIT_MEMLOCK: return "memlock";
+	case RLIMIT_MEMLOCK:
+		return "memlock";
 #endif
 #ifdef RLIMIT_MSGQUEUE
-	case RLIMIT_MSGQUEUE: return "msgqueue";
+	case RLIMIT_MSGQUEUE:
+		return "msgqueue";
 #endif
 #ifdef RLIMIT_NICE
-	case RLIMIT_NICE: return "nice";
+	case RLIMIT_NICE:
+		return "nice";
 #endif
 #ifdef RLIMIT_NPROC
-	case RLIMIT_NPROC: return "nproc";
+	case RLIMIT_NPROC:
+		return "nproc";
 #endif
 #ifdef RLIMIT_RSS
-	case RLIMIT_RSS: return "rss";
+	case RLIMIT_RSS:
+		return "rss";
 #endif
 #ifdef RLIMIT_RTPRIO
-	case RLIMIT_RTPRIO: return "rtprio";
+	case RLIMIT_RTPRIO:
+		return "rtprio";
 #endif
 #ifdef RLIMIT_RTTIME
-	case RLIMIT_RTTIME: return "rttime";
+	case RLIMIT_RTTIME:
+		return "rttime";
 #endif
 #ifdef RLIMIT_SIGPENDING
-	case RLIMIT_SIGPENDING: return "sigpending";
+	case RLIMIT_SIGPENDING:
+		return "sigpending";
 #endif
-	default: return NULL;
+	default:
+		return NULL;
 	}
 }

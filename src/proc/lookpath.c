@@ -57,8 +57,7 @@ static int copy_out(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out,
-                     size_t outlen)
+int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out, size_t outlen)
 {
 	char cand[PATH_MAX];
 	const char *path, *p;

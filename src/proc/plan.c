@@ -19,7 +19,7 @@ extern char **environ;
 #define PLAN_FIXED_STEPS 18
 
 #define KNOWN_FLAGS                                                                                \
-	(SUBPROC_PATH_SEARCH | SUBPROC_PATH_ALLOW_DOT | SUBPROC_INHERIT_FDS | SUBPROC_SETSID |      \
+	(SUBPROC_PATH_SEARCH | SUBPROC_PATH_ALLOW_DOT | SUBPROC_INHERIT_FDS | SUBPROC_SETSID |     \
 	 SUBPROC_SETPGID | SUBPROC_SETCTTY | SUBPROC_FOREGROUND | SUBPROC_NOCTTY |                 \
 	 SUBPROC_SETUID | SUBPROC_SETGID | SUBPROC_SETGROUPS | SUBPROC_UMASK | SUBPROC_CGROUP |    \
 	 SUBPROC_SIGMASK | SUBPROC_SIGDEFAULT)
@@ -60,8 +60,8 @@ static int check_attr(const subproc_attr *a, subproc_error *err)
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	if (a->nfiles < 0 || (a->nfiles > 0 && a->files == NULL))
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
-	if (a->nfiles > 0 && getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)a->nfiles > nofile.rlim_cur)
+	if (a->nfiles > 0 && getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	    nofile.rlim_cur != RLIM_INFINITY && (rlim_t)a->nfiles > nofile.rlim_cur)
 		return error_set(err, -EMFILE, SUBPROC_STEP_ATTR, NULL, a->nfiles);
 	for (int i = 0; i < a->nfiles; i++) {
 		/* Checked here so that the common mistake is reported before
@@ -91,8 +91,8 @@ static int check_attr(const subproc_attr *a, subproc_error *err)
 		const subproc_rlimit *l = &a->rlimits[i];
 		if (l->resource < 0 || l->resource >= RLIMIT_NLIMITS ||
 		    l->limit.rlim_cur > l->limit.rlim_max)
-			return error_set(err, -EINVAL, SUBPROC_STEP_RLIMIT, rlimit_name(l->resource),
-			                 l->resource);
+			return error_set(err, -EINVAL, SUBPROC_STEP_RLIMIT,
+			                 rlimit_name(l->resource), l->resource);
 	}
 	return 0;
 }
@@ -118,8 +118,8 @@ static int resolve(struct proc_plan *pl, const char *path, const subproc_attr *a
 	return 0;
 }
 
-int plan_build(struct proc_plan *pl, const char *path, char *const argv[],
-               const subproc_attr *a, subproc_error *err)
+int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const subproc_attr *a,
+               subproc_error *err)
 {
 	size_t nfiles = (size_t)(a->nfiles > 0 ? a->nfiles : 0);
 	struct sys_step *steps, *s;
@@ -211,15 +211,15 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[],
 }
 
 static const int op_step[] = {
-	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,       [SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
-	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID,     [SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
-	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,       [SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
-	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,       [SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
-	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,         [SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
-	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,          [SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
-	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY,     [SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
-	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,         [SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
-	[SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS,     [SYS_OP_EXECVE] = SUBPROC_STEP_EXECVE,
+	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,   [SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
+	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID, [SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
+	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,   [SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
+	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,   [SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
+	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,     [SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
+	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,      [SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
+	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY, [SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
+	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,     [SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
+	[SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS, [SYS_OP_EXECVE] = SUBPROC_STEP_EXECVE,
 };
 
 void plan_report(const struct proc_plan *pl, const struct sys_result *res, const char *launched,

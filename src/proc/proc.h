@@ -19,8 +19,8 @@ struct proc_plan {
 };
 
 /* Validates and compiles. On failure nothing is held and *err is filled. */
-int plan_build(struct proc_plan *pl, const char *path, char *const argv[],
-               const subproc_attr *attr, subproc_error *err);
+int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const subproc_attr *attr,
+               subproc_error *err);
 /* Fills *err from what sys_launch reported; `code` is its return value. */
 void plan_report(const struct proc_plan *pl, const struct sys_result *res, const char *launched,
                  int code, subproc_error *err);

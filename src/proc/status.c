@@ -63,10 +63,12 @@ int subproc_status_format(int status, char *buf, size_t size)
 	if (WIFEXITED(status))
 		return snprintf(buf, size, "exited with code %d", WEXITSTATUS(status));
 	if (WIFSIGNALED(status))
-		return snprintf(buf, size, "killed by %s%s", signame(WTERMSIG(status), num, sizeof num),
+		return snprintf(buf, size, "killed by %s%s",
+		                signame(WTERMSIG(status), num, sizeof num),
 		                WCOREDUMP(status) ? " (core dumped)" : "");
 	if (WIFSTOPPED(status))
-		return snprintf(buf, size, "stopped by %s", signame(WSTOPSIG(status), num, sizeof num));
+		return snprintf(buf, size, "stopped by %s",
+		                signame(WSTOPSIG(status), num, sizeof num));
 	if (WIFCONTINUED(status))
 		return snprintf(buf, size, "continued");
 	return snprintf(buf, size, "unknown status 0x%x", (unsigned)status);

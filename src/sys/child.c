@@ -28,8 +28,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-#define CHILD_FN                                                                                   \
-	__attribute__((noinline, no_sanitize("address", "undefined", "thread")))
+#define CHILD_FN __attribute__((noinline, no_sanitize("address", "undefined", "thread")))
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -40,8 +39,8 @@ struct linux_dirent64 {
 };
 
 /* Reports a failure and ends the child. */
-CHILD_FN _Noreturn static void child_fail(struct sys_child *c, int status_fd, int index,
-                                          int detail, long err)
+CHILD_FN _Noreturn static void child_fail(struct sys_child *c, int status_fd, int index, int detail,
+                                          long err)
 {
 	struct sys_result r = {.index = index, .detail = detail, .err = (int)-err};
 

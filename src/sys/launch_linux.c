@@ -166,8 +166,7 @@ static int launch_clone3(const struct sys_plan *plan, pid_t *pid, int *pidfd,
 #endif
 }
 
-static int launch_clone(const struct sys_plan *plan, pid_t *pid, int *pidfd,
-                        struct sys_result *res)
+static int launch_clone(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_result *res)
 {
 	_Alignas(16) char stack[CHILD_STACK_SIZE];
 	struct sys_result slot = {.index = -1};
@@ -238,8 +237,8 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 		sys_forklock_wrlock();
 
 	if (mode == SYS_LAUNCH_CLONE3 ||
-	    (mode == SYS_LAUNCH_DEFAULT && !atomic_load_explicit(&clone3_refused,
-	                                                         memory_order_relaxed))) {
+	    (mode == SYS_LAUNCH_DEFAULT &&
+	     !atomic_load_explicit(&clone3_refused, memory_order_relaxed))) {
 		*launched = "clone3";
 		r = launch_clone3(plan, pid, pidfd, res);
 		/* ENOSYS: an old kernel; EPERM: a seccomp filter that refuses

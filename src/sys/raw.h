@@ -126,8 +126,7 @@ struct raw_sigaction {
 #define raw_umask(mask) RAW1(__NR_umask, (mask))
 #define raw_prlimit(pid, res, newl, oldl) RAW4(__NR_prlimit64, (pid), (res), (newl), (oldl))
 #define raw_prctl(op, a) RAW5(__NR_prctl, (op), (a), 0, 0, 0)
-#define raw_sigaction(sig, act, old)                                                               \
-	RAW4(__NR_rt_sigaction, (sig), (act), (old), RAW_SIGSET_SIZE)
+#define raw_sigaction(sig, act, old) RAW4(__NR_rt_sigaction, (sig), (act), (old), RAW_SIGSET_SIZE)
 #define raw_sigprocmask(how, set, old)                                                             \
 	RAW4(__NR_rt_sigprocmask, (how), (set), (old), RAW_SIGSET_SIZE)
 #define raw_execve(path, argv, envp) RAW3(__NR_execve, (path), (argv), (envp))

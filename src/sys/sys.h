@@ -75,10 +75,10 @@ struct sys_plan {
 	/* The child's workspace for SYS_OP_FDMAP: one int per map entry. It is
 	 * the only parent memory, beside the result, that the child writes. */
 	int *scratch;
-	pid_t ppid;     /* the parent's pid, for SYS_OP_PDEATHSIG */
-	int cgroup_fd;  /* -1, or the cgroup clone3 should start the child in */
-	int launch;     /* enum sys_launch */
-	bool forklock;  /* hold the fork lock for writing around the launch */
+	pid_t ppid;    /* the parent's pid, for SYS_OP_PDEATHSIG */
+	int cgroup_fd; /* -1, or the cgroup clone3 should start the child in */
+	int launch;    /* enum sys_launch */
+	bool forklock; /* hold the fork lock for writing around the launch */
 };
 
 /* What the child reports when a step fails. */
@@ -130,8 +130,8 @@ void sys_forklock_wrunlock(void);
  * polls. Returns 1 with *status and *ru filled when the child changed state,
  * 0 on timeout, or -errno. *ended tells whether it was reaped.
  */
-int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status,
-             struct rusage *ru, bool *ended);
+int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status, struct rusage *ru,
+             bool *ended);
 /* Reaps a child that is known to have ended or to be ending. */
 void sys_reap(pid_t pid, int pidfd);
 

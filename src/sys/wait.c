@@ -38,8 +38,7 @@ static int status_from_siginfo(const siginfo_t *si)
 
 /* One waitid, EINTR absorbed. Returns 1 when the child changed state, 0
  * when WNOHANG found nothing, or -errno. */
-static int wait_once(pid_t pid, int pidfd, int options, int *status, struct rusage *ru,
-                     bool *ended)
+static int wait_once(pid_t pid, int pidfd, int options, int *status, struct rusage *ru, bool *ended)
 {
 	static bool no_p_pidfd;
 	siginfo_t si;
@@ -82,8 +81,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status,
-             struct rusage *ru, bool *ended)
+int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status, struct rusage *ru,
+             bool *ended)
 {
 	int options = WEXITED;
 	int64_t deadline;
@@ -114,7 +113,8 @@ int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status,
 				return -errno;
 		} else {
 			int ms = left < sleep_ms ? (int)left : sleep_ms;
-			struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+			struct timespec ts = {.tv_sec = ms / 1000,
+			                      .tv_nsec = (ms % 1000) * 1000000L};
 			nanosleep(&ts, NULL);
 			if (sleep_ms < 50)
 				sleep_ms *= 2;

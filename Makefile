@@ -1,0 +1,85 @@
+# subproc: the commands a user types. CMake does the building, in $(BUILD_DIR).
+#
+#   make                 configure (the first time) and build
+#   make demo            build and run the example program
+#   make check           install missing packages, build with the tests, run them
+#   make install         PREFIX=/usr/local DESTDIR= (both passed through)
+#   make clean           remove $(BUILD_DIR)
+#   make format          clang-format the sources in place
+#   make format-check    fail if any source is not clang-formatted
+#
+# Variables: BUILD_DIR (build), CC (the C compiler for a new build dir),
+# CMAKE_FLAGS (extra -D options, e.g. CMAKE_FLAGS=-DSUBPROC_SANITIZE=address).
+
+BUILD_DIR ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CMAKE_FLAGS ?=
+CMAKE ?= cmake
+CTEST ?= ctest
+CLANG_FORMAT ?= clang-format
+
+CACHE := $(BUILD_DIR)/CMakeCache.txt
+
+# The makes that CMake runs would otherwise announce every directory.
+MAKEFLAGS += --no-print-directory
+
+# make's built-in default (cc) is no choice; pass CC only when someone set it.
+ifneq ($(filter command line environment,$(origin CC)),)
+CMAKE_CC := -DCMAKE_C_COMPILER=$(CC)
+endif
+
+FORMAT_FILES = $(shell find include src tests examples -type f -name '*.[ch]' 2>/dev/null) \
+	$(wildcard *.c *.h)
+
+.PHONY: all demo check deps install clean format format-check
+
+# $(call configure,TESTING): run CMake when $(BUILD_DIR) is new (with
+# BUILD_TESTING=TESTING), when CMAKE_FLAGS are given, or when TESTING is ON
+# and the tests are not configured yet. A plain `make` leaves the tests off,
+# so it needs none of the test packages.
+#
+# CMake keeps the compiler in its cache and wipes the cache when it changes,
+# so a CC that differs from the one of an existing build dir is an error.
+define configure
+@if [ -f $(CACHE) ] && [ -n "$(CMAKE_CC)" ]; then \
+	have=$$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' $(CACHE)); \
+	if [ "$$(readlink -f "$$(command -v "$$have")")" != "$$(readlink -f "$$(command -v "$(CC)")")" ]; then \
+		echo "$(BUILD_DIR) is configured for $$have, not $(CC): run 'make clean' or set BUILD_DIR" >&2; \
+		exit 1; \
+	fi; \
+fi
+@if [ ! -f $(CACHE) ]; then \
+	set -x; $(CMAKE) -S . -B $(BUILD_DIR) $(CMAKE_CC) -DBUILD_TESTING=$(1) $(CMAKE_FLAGS); \
+elif [ -n "$(strip $(CMAKE_FLAGS))" ] || \
+     { [ $(1) = ON ] && ! grep -q '^BUILD_TESTING:BOOL=ON$$' $(CACHE); }; then \
+	set -x; $(CMAKE) -S . -B $(BUILD_DIR) $(if $(filter ON,$(1)),-DBUILD_TESTING=ON) $(CMAKE_FLAGS); \
+fi
+endef
+
+all:
+	$(call configure,OFF)
+	$(CMAKE) --build $(BUILD_DIR) -j2
+
+demo: all
+	$(BUILD_DIR)/examples/subproc-demo
+
+check: deps
+	$(call configure,ON)
+	$(CMAKE) --build $(BUILD_DIR) -j2
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j2 --timeout 120 --no-tests=error
+
+deps:
+	scripts/install-deps.sh
+
+install: all
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD_DIR) --prefix "$(PREFIX)"
+
+clean:
+	rm -rf $(BUILD_DIR)
+
+format:
+	$(if $(FORMAT_FILES),$(CLANG_FORMAT) -i $(FORMAT_FILES))
+
+format-check:
+	$(if $(FORMAT_FILES),$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES))
