@@ -195,6 +195,7 @@ enum subproc_step {
 	SUBPROC_STEP_RLIMIT,    /* ("setrlimit") fd: the resource number */
 	SUBPROC_STEP_SIGNALS,   /* ("signals") resetting handlers or the mask */
 	SUBPROC_STEP_EXECVE,    /* ("execve") path: the program */
+	SUBPROC_STEP_OPEN,      /* ("open") path: a command's stdio file, in the parent */
 	SUBPROC_STEP_COUNT_     /* not a step; the number of steps */
 };
 
@@ -473,6 +474,211 @@ enum subproc_lookpath_flags {
  */
 SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out,
                                  size_t outlen);
+
+/* ------------------------------------------------------------------------ */
+/* Commands: "run this, feed it that, give me its output, stop it if it     */
+/* hangs" (the seed's exec.Cmd). A command owns copies of everything it is  */
+/* given, the parent's ends of its pipes, and its process.                  */
+/* ------------------------------------------------------------------------ */
+
+/** A command. Opaque; it can grow without breaking callers. */
+typedef struct subproc_cmd subproc_cmd;
+
+/** What a standard stream of the child is connected to. */
+enum subproc_stdio {
+	/* The caller's own fd 0, 1 or 2 (the default). */
+	SUBPROC_STDIO_INHERIT = 0,
+	/* /dev/null, opened for reading (stdin) or writing. */
+	SUBPROC_STDIO_NULL,
+	/* A pipe. The parent's end is close-on-exec, owned by the command,
+	 * and given by subproc_cmd_fd(). */
+	SUBPROC_STDIO_PIPE,
+	/* stderr only: the same file as stdout, so that with a stdout pipe
+	 * both streams arrive on one pipe in the order they were written. */
+	SUBPROC_STDIO_MERGE,
+};
+
+/** Or-ed into the mode of subproc_cmd_stdio: the parent's pipe end is
+ * O_NONBLOCK (for the caller's own event loop). */
+#define SUBPROC_STDIO_NONBLOCK 0x100
+
+/** What to do when captured output passes the command's limit. */
+enum subproc_limit {
+	/* Stop: communicate returns -ENOBUFS and the child is stopped as on a
+	 * timeout. What was read up to the limit is kept. */
+	SUBPROC_LIMIT_FAIL = 0,
+	/* Keep the first half and the last half of the limit, drop the
+	 * middle (counted in subproc_output.dropped), read on to the end. */
+	SUBPROC_LIMIT_KEEP_ENDS,
+};
+
+/** Captured bytes. data is malloc'ed and NUL-terminated (not counted in
+ * len); free it with subproc_output_free(). Zero-initialise before use. */
+typedef struct subproc_output {
+	char *data;
+	size_t len;
+	size_t dropped; /* bytes dropped under SUBPROC_LIMIT_KEEP_ENDS */
+} subproc_output;
+
+/** Frees out->data and zeroes *out. Accepts an already-empty output. */
+SUBPROC_API void subproc_output_free(subproc_output *out);
+
+/**
+ * Creates a command running argv[0] with arguments argv (NULL-terminated;
+ * copied). A program name without '/' is searched in PATH when the command
+ * starts (refusing "." entries, see SUBPROC_PATH_SEARCH). Returns 0 and
+ * *out, or -EINVAL (NULL or empty argv), -ENOMEM. Free with
+ * subproc_cmd_free().
+ */
+SUBPROC_API int subproc_cmd_new(subproc_cmd **out, const char *const argv[]);
+
+/** Appends one argument (copied). Returns 0, -ENOMEM, -EBUSY once started. */
+SUBPROC_API int subproc_cmd_arg(subproc_cmd *cmd, const char *arg);
+
+/**
+ * Environment operations, applied in order at start on top of the caller's
+ * environment, or of an empty one after subproc_cmd_clearenv(). The last
+ * setting of a name wins. Copied. Returns 0, -EINVAL (a name that is empty
+ * or holds '='), -ENOMEM, -EBUSY once started.
+ */
+SUBPROC_API int subproc_cmd_setenv(subproc_cmd *cmd, const char *name, const char *value);
+/** Removes `name` from the child's environment; see subproc_cmd_setenv. */
+SUBPROC_API int subproc_cmd_unsetenv(subproc_cmd *cmd, const char *name);
+/** Starts the child's environment from empty; later settings still apply. */
+SUBPROC_API int subproc_cmd_clearenv(subproc_cmd *cmd);
+
+/** Sets the child's working directory (copied; NULL: the caller's).
+ * Returns 0, -ENOMEM, -EBUSY once started. */
+SUBPROC_API int subproc_cmd_dir(subproc_cmd *cmd, const char *dir);
+
+/**
+ * The command's process attributes, for everything subproc_attr offers
+ * (session, group, credentials, limits, signals, launch path...). The
+ * fields dir, env, files and nfiles belong to the command and are replaced
+ * at start; SUBPROC_PATH_SEARCH is set by default. Pointers stored in it
+ * must stay valid until start. Never NULL.
+ */
+SUBPROC_API subproc_attr *subproc_cmd_attr(subproc_cmd *cmd);
+
+/**
+ * Connects stream 0, 1 or 2 of the child to `mode` (enum subproc_stdio,
+ * optionally | SUBPROC_STDIO_NONBLOCK for a pipe). Returns 0, -EINVAL
+ * (bad stream or mode, MERGE on a stream other than 2), -EBUSY once
+ * started.
+ */
+SUBPROC_API int subproc_cmd_stdio(subproc_cmd *cmd, int stream, int mode);
+
+/**
+ * Connects a stream to the file at `path`, opened at start: stdin for
+ * reading; stdout or stderr for writing, created (mode 0666 less umask) and
+ * truncated, or appended to when `append`. Returns 0, -EINVAL, -ENOMEM,
+ * -EBUSY; an open that fails at start fails the start with step "open".
+ */
+SUBPROC_API int subproc_cmd_stdio_file(subproc_cmd *cmd, int stream, const char *path, bool append);
+
+/** Connects a stream to the caller's open fd `fd` (which stays the
+ * caller's; it must stay open until start). Returns 0, -EINVAL, -EBUSY. */
+SUBPROC_API int subproc_cmd_stdio_fd(subproc_cmd *cmd, int stream, int fd);
+
+/** Passes the caller's fd `fd` as the child's fd 3, then 4, ... in the
+ * order of the calls (Go's ExtraFiles). Returns 0, -EINVAL, -ENOMEM,
+ * -EBUSY. */
+SUBPROC_API int subproc_cmd_extra_fd(subproc_cmd *cmd, int fd);
+
+/**
+ * Bounds wait, run, output and communicate. At `timeout_ms` after the start
+ * the child receives `sig` (0 means SIGTERM), sent to its whole process
+ * group when it has its own (SUBPROC_SETPGID or SUBPROC_SETSID); if it is
+ * still there `grace_ms` later, SIGKILL. Such an end makes the call return
+ * -ETIMEDOUT with the status filled. timeout_ms <= 0 means no timeout.
+ * Returns 0 or -EINVAL.
+ */
+SUBPROC_API int subproc_cmd_timeout(subproc_cmd *cmd, int timeout_ms, int sig, int grace_ms);
+
+/**
+ * Once the child has exited, how long output and communicate keep reading
+ * pipes that a surviving grandchild still holds open (Go's WaitDelay), in
+ * ms; then they stop reading and return what they have. Default 0: read
+ * until every writer is gone. A negative value means the default.
+ */
+SUBPROC_API int subproc_cmd_waitdelay(subproc_cmd *cmd, int ms);
+
+/** Caps each captured stream at `max` bytes (0: no cap, the default), with
+ * `policy` from enum subproc_limit. Returns 0 or -EINVAL. */
+SUBPROC_API int subproc_cmd_limit(subproc_cmd *cmd, size_t max, int policy);
+
+/** With `kill` true, subproc_cmd_free() of a running command sends SIGKILL
+ * (to its group, when it has one) before reaping it. Default false: free
+ * waits for the child to end on its own. */
+SUBPROC_API void subproc_cmd_kill_on_free(subproc_cmd *cmd, bool kill);
+
+/**
+ * Starts the command. Opens files and pipes, starts the child, and closes
+ * the child's ends in the parent. Returns 0, -EBUSY if already started, or
+ * any error of subproc_start (with `err` filled when given); on failure
+ * every fd it opened is closed again, and the command may be started again.
+ */
+SUBPROC_API int subproc_cmd_start(subproc_cmd *cmd, subproc_error *err);
+
+/** The parent's end of the pipe of stream 0, 1 or 2, or -1 when that
+ * stream is not a pipe, not started, or closed. Owned by the command. */
+SUBPROC_API int subproc_cmd_fd(const subproc_cmd *cmd, int stream);
+
+/** Closes the parent's end of a stream's pipe now (for stdin: sends EOF).
+ * Returns 0, or -EBADF when there is none. */
+SUBPROC_API int subproc_cmd_close(subproc_cmd *cmd, int stream);
+
+/** The started process (for its pid, pidfd, or to signal it), or NULL
+ * before start. Owned by the command. */
+SUBPROC_API subproc_proc *subproc_cmd_proc(const subproc_cmd *cmd);
+
+/**
+ * Waits for the child to end, applying the timeout, then closes the
+ * parent's pipe ends. Returns 0 with *status (may be NULL), -ETIMEDOUT when
+ * the timeout stopped it (status filled), -EINVAL before start, -ECHILD
+ * once already waited for.
+ */
+SUBPROC_API int subproc_cmd_wait(subproc_cmd *cmd, subproc_status *status);
+
+/** Starts, then waits. Errors of either. */
+SUBPROC_API int subproc_cmd_run(subproc_cmd *cmd, subproc_status *status, subproc_error *err);
+
+/**
+ * Starts the command if needed, writes `in` (inlen bytes; NULL with 0 for
+ * none) to its stdin pipe while reading its stdout and stderr pipes into
+ * `out` and `errout`, all at once so that no pipe can fill and deadlock,
+ * then closes stdin, waits and reaps. Before the start, a stream that is
+ * given input or a buffer and still set to inherit becomes a pipe; a
+ * stream set otherwise (a file, say) with a buffer is -EINVAL. stdin is
+ * closed at once when there is no input.
+ *
+ * A child that stops reading stdin gets no more input: the write fails
+ * with EPIPE, never SIGPIPE in the parent, and reading goes on. Returns 0,
+ * -ETIMEDOUT (timeout; what was read is kept, status filled), -ENOBUFS
+ * (limit reached under SUBPROC_LIMIT_FAIL; the child is stopped as on a
+ * timeout), -ENOMEM, -EINVAL (a buffer for a stream that is not a pipe),
+ * or a start error. The outputs hold what was read in every case.
+ */
+SUBPROC_API int subproc_cmd_communicate(subproc_cmd *cmd, const void *in, size_t inlen,
+                                        subproc_output *out, subproc_output *errout,
+                                        subproc_status *status, subproc_error *err);
+
+/**
+ * Runs the command and captures its stdout: communicate with no input.
+ * stderr stays as configured (inherited by default), is captured into
+ * `errout` when that is not NULL, or lands in `out` with
+ * SUBPROC_STDIO_MERGE. Same returns as communicate.
+ */
+SUBPROC_API int subproc_cmd_output(subproc_cmd *cmd, subproc_output *out, subproc_output *errout,
+                                   subproc_status *status, subproc_error *err);
+
+/**
+ * Frees the command in any state: closes every fd it holds and, if the
+ * child was started and not reaped, kills it first when asked (see
+ * subproc_cmd_kill_on_free) and reaps it, so no zombie and no fd remain.
+ * Accepts NULL. Returns NULL.
+ */
+SUBPROC_API subproc_cmd *subproc_cmd_free(subproc_cmd *cmd);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,7 @@ static const char *const step_names[SUBPROC_STEP_COUNT_] = {
 	[SUBPROC_STEP_RLIMIT] = "setrlimit",
 	[SUBPROC_STEP_SIGNALS] = "signals",
 	[SUBPROC_STEP_EXECVE] = "execve",
+	[SUBPROC_STEP_OPEN] = "open",
 };
 
 const char *subproc_step_name(int step)
