@@ -69,30 +69,32 @@ static int check_attr(const subproc_attr *a, subproc_error *err)
 		if (a->files[i] != -1 && !fd_is_open(a->files[i]))
 			return error_set(err, -EBADF, SUBPROC_STEP_DUP2, NULL, a->files[i]);
 	}
+	/* Contradictory or out-of-range values are "attr": nothing was tried.
+	 * A closed fd is reported by the step that would have used it. */
 	if ((a->flags & SUBPROC_SETCTTY) && (a->flags & SUBPROC_FOREGROUND))
-		return error_set(err, -EINVAL, SUBPROC_STEP_SETCTTY, NULL, a->ctty);
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, a->ctty);
 	if ((a->flags & SUBPROC_SETCTTY) &&
 	    (a->ctty < 0 || a->ctty >= nchild || (a->nfiles > 0 && a->files[a->ctty] == -1)))
-		return error_set(err, -EINVAL, SUBPROC_STEP_SETCTTY, NULL, a->ctty);
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, a->ctty);
 	if ((a->flags & SUBPROC_FOREGROUND) && !fd_is_open(a->ctty))
 		return error_set(err, -EBADF, SUBPROC_STEP_TCSETPGRP, NULL, a->ctty);
 	if ((a->flags & SUBPROC_SETPGID) && a->pgid < 0)
-		return error_set(err, -EINVAL, SUBPROC_STEP_SETPGID, NULL, -1);
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	if ((a->flags & SUBPROC_SETGROUPS) &&
 	    ((a->ngroups > 0 && a->groups == NULL) || a->ngroups > 65536))
-		return error_set(err, -EINVAL, SUBPROC_STEP_SETGROUPS, NULL, -1);
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	if ((a->flags & SUBPROC_CGROUP) && !fd_is_open(a->cgroup_fd))
 		return error_set(err, -EBADF, SUBPROC_STEP_CGROUP, NULL, a->cgroup_fd);
 	if (a->pdeathsig < 0 || a->pdeathsig >= NSIG)
-		return error_set(err, -EINVAL, SUBPROC_STEP_PDEATHSIG, NULL, a->pdeathsig);
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, a->pdeathsig);
 	if (a->nrlimits > 0 && a->rlimits == NULL)
-		return error_set(err, -EINVAL, SUBPROC_STEP_RLIMIT, NULL, -1);
+		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	for (size_t i = 0; i < a->nrlimits; i++) {
 		const subproc_rlimit *l = &a->rlimits[i];
 		if (l->resource < 0 || l->resource >= RLIMIT_NLIMITS ||
 		    l->limit.rlim_cur > l->limit.rlim_max)
-			return error_set(err, -EINVAL, SUBPROC_STEP_RLIMIT,
-			                 rlimit_name(l->resource), l->resource);
+			return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, rlimit_name(l->resource),
+			                 l->resource);
 	}
 	return 0;
 }

@@ -127,17 +127,18 @@ static int launch_clone3(const struct sys_plan *plan, pid_t *pid, int *pidfd,
 	int fd = -1;
 	long r;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	bool clear = true, into = plan->cgroup_fd >= 0;
+
+	for (;;) {
 		memset(&a, 0, sizeof a);
 		a.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
 		/* Handlers reset by the kernel in one step, instead of ~64
-		 * rt_sigaction calls in the child (Linux 5.5). The second
-		 * attempt leaves both jobs to the child, for older kernels. */
-		c.handlers_cleared = attempt == 0;
-		c.cgroup_done = attempt == 0 && plan->cgroup_fd >= 0;
-		if (c.handlers_cleared)
+		 * rt_sigaction calls in the child (Linux 5.5). */
+		c.handlers_cleared = clear;
+		c.cgroup_done = into;
+		if (clear)
 			a.flags |= CLONE_CLEAR_SIGHAND;
-		if (c.cgroup_done) {
+		if (into) {
 			a.flags |= CLONE_INTO_CGROUP;
 			a.cgroup = (uint64_t)plan->cgroup_fd;
 		}
@@ -149,7 +150,18 @@ static int launch_clone3(const struct sys_plan *plan, pid_t *pid, int *pidfd,
 		c.oldmask = sys_block_all_signals();
 		r = sys_clone3_call(&a, sizeof a, child_entry, &c);
 		sys_restore_signals(c.oldmask);
-		if (r != -EINVAL && r != -E2BIG)
+		if (r >= 0)
+			break;
+		/* A CLONE_INTO_CGROUP failure cannot be told apart from any
+		 * other clone3 failure, so try again with the child joining
+		 * the cgroup itself (as on the clone and fork paths): an error
+		 * then belongs to the cgroup step, and a kernel without the
+		 * flag (5.7) works too. */
+		if (into)
+			into = false;
+		else if (clear && (r == -EINVAL || r == -E2BIG))
+			clear = false; /* before Linux 5.5 */
+		else
 			break;
 	}
 	if (r < 0) {

@@ -1,0 +1,110 @@
+/*
+ * Launch paths. A seccomp filter makes clone3 fail with ENOSYS and clone
+ * with CLONE_VM fail with EPERM, so each path shows itself: fork still
+ * works, clone and clone3 fail at the launch step naming themselves. This
+ * proves that SUBPROC_LAUNCH, under which the whole suite runs, really
+ * selects the path, and that an explicit attr.launch overrides it.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *const probe_argv[] = {PROBE, NULL};
+
+/* In a subprocess: with the filter on, start with attr.launch `launch` and
+ * check the outcome expected for the path `path`. */
+static int check_path(int launch, const char *path)
+{
+	subproc_attr attr = {.launch = launch};
+	subproc_error err;
+	struct report r;
+	int rc = seccomp_deny(DENY_CLONE3_ENOSYS | DENY_CLONE_VM_EPERM);
+
+	if (rc < 0)
+		SKIP_FORKED("seccomp is not available: %s", subproc_strerror(rc));
+	if (strcmp(path, "fork") == 0) {
+		CHECK(probe_run(&attr, NULL, &r) == 0);
+		CHECK(report_exited_ok(&r));
+		CHECK(report_is_long(&r, "ppid", getpid()));
+		report_free(&r);
+		return 0;
+	}
+	if (strcmp(path, "clone") == 0)
+		CHECK(start_fails(PROBE, probe_argv, &attr, -EPERM, SUBPROC_STEP_LAUNCH, &err));
+	else
+		CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_LAUNCH, &err));
+	if (strcmp(err.path, path) != 0) {
+		fprintf(stderr, "launch error names \"%s\", expected \"%s\"\n", err.path, path);
+		return 1;
+	}
+	return 0;
+}
+
+static int check_env_path(void *arg)
+{
+	(void)arg;
+	if (!launch_path())
+		SKIP_FORKED("SUBPROC_LAUNCH is not set");
+	return check_path(SUBPROC_LAUNCH_DEFAULT, launch_path());
+}
+
+static void test_launch_env_selects_path(void **state)
+{
+	(void)state;
+	assert_forked(check_env_path, NULL);
+}
+
+static int check_explicit(void *arg)
+{
+	const char *path = arg;
+	int launch = strcmp(path, "fork") == 0    ? SUBPROC_LAUNCH_FORK
+	             : strcmp(path, "clone") == 0 ? SUBPROC_LAUNCH_CLONE
+	                                          : SUBPROC_LAUNCH_CLONE3;
+
+	return check_path(launch, path);
+}
+
+static void test_launch_explicit_fork_overrides_env(void **state)
+{
+	(void)state;
+	assert_forked(check_explicit, "fork");
+}
+
+static void test_launch_explicit_clone_overrides_env(void **state)
+{
+	(void)state;
+	assert_forked(check_explicit, "clone");
+}
+
+static void test_launch_explicit_clone3_overrides_env(void **state)
+{
+	(void)state;
+	assert_forked(check_explicit, "clone3");
+}
+
+/* Without a filter every explicit path starts a child, with a pidfd. */
+static void test_launch_each_path_works(void **state)
+{
+	static const int paths[] = {SUBPROC_LAUNCH_CLONE3, SUBPROC_LAUNCH_CLONE,
+	                            SUBPROC_LAUNCH_FORK};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		subproc_attr attr = {.launch = paths[i]};
+		struct report r;
+
+		assert_int_equal(probe_run(&attr, NULL, &r), 0);
+		assert_true(report_exited_ok(&r));
+		assert_true(report_is_long(&r, "ppid", getpid()));
+		report_free(&r);
+	}
+	assert_true(no_children());
+}
+
+TEST_MAIN(cmocka_unit_test(test_launch_env_selects_path),
+          cmocka_unit_test(test_launch_explicit_fork_overrides_env),
+          cmocka_unit_test(test_launch_explicit_clone_overrides_env),
+          cmocka_unit_test(test_launch_explicit_clone3_overrides_env),
+          cmocka_unit_test(test_launch_each_path_works))
