@@ -167,7 +167,15 @@ SUBPROC_API void subproc_forklock_rdunlock(void);
 /* Errors that name the step.                                                */
 /* ------------------------------------------------------------------------ */
 
-/** Where a start failed. subproc_step_name() gives the word in parentheses. */
+/**
+ * Where a start failed. subproc_step_name() gives the word in parentheses.
+ *
+ * Input is checked before anything is launched: a contradictory or
+ * out-of-range attribute is SUBPROC_STEP_ATTR with -EINVAL (fd or path says
+ * which value, where there is one), and an fd the attributes name that is not
+ * open is -EBADF at the step that would have used it (dup2, tcsetpgrp,
+ * cgroup). Every other step failed in the child, or while creating it.
+ */
 enum subproc_step {
 	SUBPROC_STEP_NONE = 0, /* ("") no failure */
 	SUBPROC_STEP_ARGV,     /* ("argv") argv NULL, empty, or too many entries */
@@ -679,6 +687,85 @@ SUBPROC_API int subproc_cmd_output(subproc_cmd *cmd, subproc_output *out, subpro
  * Accepts NULL. Returns NULL.
  */
 SUBPROC_API subproc_cmd *subproc_cmd_free(subproc_cmd *cmd);
+
+/* ------------------------------------------------------------------------ */
+/* Pipelines: stdout of each command to stdin of the next, without a shell. */
+/* ------------------------------------------------------------------------ */
+
+/** A pipeline of commands. Opaque. */
+typedef struct subproc_pipeline subproc_pipeline;
+
+/** Creates an empty pipeline. Returns 0 and *out, -EINVAL, or -ENOMEM. */
+SUBPROC_API int subproc_pipeline_new(subproc_pipeline **out);
+
+/**
+ * Appends a stage. On success the pipeline owns `cmd` (freed with the
+ * pipeline). At start the pipeline replaces the stdin of every stage but
+ * the first and the stdout of every stage but the last with its pipes, and
+ * puts all stages in one new process group (the first stage's pid),
+ * overriding SUBPROC_SETSID, SUBPROC_SETPGID and SUBPROC_FOREGROUND, so a
+ * timeout stops every stage at once. Configure the first stage's stdin,
+ * the last stage's stdout and each stage's stderr on the commands.
+ * Returns 0, -EINVAL (NULL, or a command already started), -ENOMEM,
+ * -EBUSY once started.
+ */
+SUBPROC_API int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd);
+
+/** The number of stages. */
+SUBPROC_API size_t subproc_pipeline_len(const subproc_pipeline *pl);
+
+/** Stage `i` (0-based), still owned by the pipeline, or NULL. */
+SUBPROC_API subproc_cmd *subproc_pipeline_cmd(const subproc_pipeline *pl, size_t i);
+
+/** As subproc_cmd_timeout, for the whole pipeline: the signals go to its
+ * process group. The stages' own timeouts are not used. */
+SUBPROC_API int subproc_pipeline_timeout(subproc_pipeline *pl, int timeout_ms, int sig,
+                                         int grace_ms);
+
+/**
+ * Starts every stage, first to last. If a stage fails to start, the stages
+ * already started are killed (SIGKILL to the group) and reaped, every fd is
+ * closed, and the error is returned with `err` filled; the failing stage
+ * is given by subproc_pipeline_failed_stage, and the pipeline is left
+ * unstarted, so it may be started again. Returns 0, -EINVAL (no stages),
+ * -EBUSY (started), or a start error.
+ */
+SUBPROC_API int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err);
+
+/** The index of the stage whose start failed, or -1. */
+SUBPROC_API int subproc_pipeline_failed_stage(const subproc_pipeline *pl);
+
+/**
+ * Waits for every stage, applying the timeout, and stores stage i's status
+ * in statuses[i] when `statuses` is not NULL (it must have len entries).
+ * Returns 0, -ETIMEDOUT (statuses filled), -EINVAL before start, -ECHILD
+ * once waited for.
+ */
+SUBPROC_API int subproc_pipeline_wait(subproc_pipeline *pl, subproc_status *statuses);
+
+/**
+ * communicate for a pipeline: `in` goes to the first stage's stdin and the
+ * last stage's stdout is captured into `out` (each made a pipe if left to
+ * inherit), with the last stage's output limit and wait delay. Then every
+ * stage is reaped. Same returns as subproc_cmd_communicate; `statuses` as
+ * for subproc_pipeline_wait. Other pipes (a stage's stderr, say) are not
+ * read here; give them a file, /dev/null or the caller's stderr.
+ */
+SUBPROC_API int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t inlen,
+                                             subproc_output *out, subproc_status *statuses,
+                                             subproc_error *err);
+
+/**
+ * The status that stands for the whole pipeline once it was waited for:
+ * the last stage's, or with `pipefail` (bash's set -o pipefail) that of
+ * the last stage that did not exit with 0, if any. Returns a wait(2)-style
+ * status, or -EINVAL before the pipeline was waited for.
+ */
+SUBPROC_API int subproc_pipeline_status(const subproc_pipeline *pl, bool pipefail);
+
+/** Frees the pipeline and its commands, in any state: a running pipeline
+ * is killed (SIGKILL to its group) and reaped. Accepts NULL. Returns NULL. */
+SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 
 #ifdef __cplusplus
 }

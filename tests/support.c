@@ -238,6 +238,16 @@ out:
 	return rc;
 }
 
+int report_parse_text(const char *text, size_t len, struct report *r)
+{
+	r->text = malloc(len + 1);
+	if (r->text == NULL)
+		return -ENOMEM;
+	memcpy(r->text, text, len);
+	r->text[len] = '\0';
+	return report_parse(r);
+}
+
 int report_read(int fd, struct report *r)
 {
 	int rc = read_all(fd, &r->text, now_ms() + HARNESS_WAIT_MS);

@@ -86,6 +86,10 @@ void report_free(struct report *r);
  * it; r must be zeroed or freed first. Returns 0 or -errno. */
 int report_read(int fd, struct report *r);
 
+/* Parses a report captured some other way (a command's output) into r,
+ * which must be zeroed or freed first. Returns 0 or -errno. */
+int report_parse_text(const char *text, size_t len, struct report *r);
+
 /* The value for `key`, NULL when the report has none. */
 const char *report_get(const struct report *r, const char *key);
 /* True when key has exactly `expected`; otherwise says what it had. */

@@ -450,51 +450,93 @@ subproc_proc *subproc_cmd_proc(const subproc_cmd *c)
 	return c->proc;
 }
 
+pid_t cmd_group(const subproc_cmd *c)
+{
+	if ((c->attr.flags & (SUBPROC_SETSID | SUBPROC_FOREGROUND)) ||
+	    ((c->attr.flags & SUBPROC_SETPGID) && c->attr.pgid == 0))
+		return subproc_pid(c->proc);
+	return 0;
+}
+
 int cmd_kill(subproc_cmd *c, int sig)
 {
-	pid_t pid = subproc_pid(c->proc);
+	pid_t pgid = cmd_group(c);
 
 	/* A child that leads its own group (or session) may have started
 	 * others in it; they must go too, or they keep our pipes open. */
-	if ((c->attr.flags & (SUBPROC_SETSID | SUBPROC_FOREGROUND)) ||
-	    ((c->attr.flags & SUBPROC_SETPGID) && c->attr.pgid == 0)) {
-		if (kill(-pid, sig) == 0)
-			return 0;
-	}
+	if (pgid > 0 && kill(-pgid, sig) == 0)
+		return 0;
 	return subproc_signal(c->proc, sig);
 }
 
-static int wait_until(subproc_cmd *c, int64_t deadline)
+void cmd_group_stop(pid_t pgid, int64_t kill_at)
 {
-	int64_t left;
+	/* No call waits for processes that are not our children, so poll;
+	 * this runs only after a stop, for at most the grace period. While a
+	 * group has members its id cannot be reused. */
+	while (pgid > 0 && kill(-pgid, 0) == 0) {
+		int64_t left = kill_at - cmd_now_ms();
+		struct timespec ts = {0, 10 * 1000000L};
 
-	if (deadline < 0)
-		return subproc_wait(c->proc, 0, -1, &c->status);
-	left = deadline - cmd_now_ms();
-	return subproc_wait(c->proc, 0, left > 0 ? (int)(left < INT32_MAX ? left : INT32_MAX) : 0,
-	                    &c->status);
+		if (left <= 0) {
+			kill(-pgid, SIGKILL);
+			return;
+		}
+		if (left < 10)
+			ts.tv_nsec = (long)left * 1000000L;
+		nanosleep(&ts, NULL);
+	}
 }
 
-int cmd_reap(subproc_cmd *c)
+int cmd_wait_until(subproc_cmd *c, int64_t deadline)
+{
+	int64_t left = deadline < 0 ? -1 : deadline - cmd_now_ms();
+	int r;
+
+	if (deadline >= 0 && left < 0)
+		left = 0;
+	r = subproc_wait(c->proc, 0, left > INT32_MAX ? INT32_MAX : (int)left, &c->status);
+	if (r == 0)
+		c->reaped = true;
+	return r;
+}
+
+int cmd_reap_from(subproc_cmd *c, int stage, int64_t kill_at)
 {
 	int r;
 
 	if (c->reaped)
 		return c->timed_out ? -ETIMEDOUT : 0;
-	r = wait_until(c, c->timeout_ms > 0 ? c->started_ms + c->timeout_ms : -1);
-	if (r == -ETIMEDOUT) {
-		c->timed_out = true;
-		cmd_kill(c, c->sig);
-		r = wait_until(c, cmd_now_ms() + c->grace_ms);
-		if (r == -ETIMEDOUT) {
+	for (;;) {
+		int64_t until = stage == 1 ? kill_at : -1;
+
+		if (stage == 0 && c->timeout_ms > 0)
+			until = c->started_ms + c->timeout_ms;
+		r = cmd_wait_until(c, until);
+		if (r != -ETIMEDOUT)
+			break;
+		if (stage == 0) {
+			c->timed_out = true;
+			cmd_kill(c, c->sig);
+			kill_at = cmd_now_ms() + c->grace_ms;
+			stage = 1;
+		} else {
 			cmd_kill(c, SIGKILL);
-			r = wait_until(c, -1);
+			stage = 2;
 		}
 	}
 	if (r < 0)
 		return r;
-	c->reaped = true;
+	/* The child is gone; members of its group that outlived it get what
+	 * is left of the grace period. */
+	if (stage == 1)
+		cmd_group_stop(cmd_group(c), kill_at);
 	return c->timed_out ? -ETIMEDOUT : 0;
+}
+
+int cmd_reap(subproc_cmd *c)
+{
+	return cmd_reap_from(c, 0, -1);
 }
 
 int subproc_cmd_wait(subproc_cmd *c, subproc_status *status)

@@ -107,12 +107,12 @@ static int sink_read(struct sink *s, int fd)
 	return 1;
 }
 
-static int sink_init(struct sink *s, subproc_output *out, const subproc_cmd *c)
+static int sink_init(struct sink *s, subproc_output *out, size_t limit, int policy)
 {
 	s->out = out;
 	s->cap = 0;
-	s->limit = c->limit;
-	s->policy = c->policy;
+	s->limit = limit;
+	s->policy = policy;
 	s->over = false;
 	if (out == NULL)
 		return 0;
@@ -129,26 +129,29 @@ static void set_nonblock(int fd)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* The stop that a timeout or a passed limit sets off. */
-struct stop {
-	int stage; /* 0: none; 1: first signal sent; 2: SIGKILL sent */
-	int64_t kill_at;
-};
-
-static void stop_begin(subproc_cmd *c, struct stop *st)
+static void io_close(struct cmd_io *io, int i)
 {
-	if (st->stage != 0)
-		return;
-	cmd_kill(c, c->sig);
-	st->stage = 1;
-	st->kill_at = cmd_now_ms() + c->grace_ms;
+	if (*io->fd[i] >= 0)
+		close(*io->fd[i]);
+	*io->fd[i] = -1;
 }
 
-static void stop_advance(subproc_cmd *c, struct stop *st, int64_t now)
+/* The stop that a timeout or a passed limit sets off: the chosen signal,
+ * then SIGKILL once the grace has passed. */
+static void stop_begin(struct cmd_io *io)
 {
-	if (st->stage == 1 && now >= st->kill_at) {
-		cmd_kill(c, SIGKILL);
-		st->stage = 2;
+	if (io->stage != 0)
+		return;
+	io->kill(io->ctx, io->sig);
+	io->stage = 1;
+	io->kill_at = cmd_now_ms() + io->grace_ms;
+}
+
+static void stop_advance(struct cmd_io *io, int64_t now)
+{
+	if (io->stage == 1 && now >= io->kill_at) {
+		io->kill(io->ctx, SIGKILL);
+		io->stage = 2;
 	}
 }
 
@@ -161,73 +164,27 @@ static int64_t earliest(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/* Reaps the child after the loop, honouring a stop under way. */
-static int finish(subproc_cmd *c, struct stop *st)
+int cmd_io_run(struct cmd_io *io)
 {
-	int r;
-
-	if (c->reaped)
-		return 0;
-	if (st->stage == 0) {
-		/* The timeout may still fire here; cmd_reap records it. */
-		r = cmd_reap(c);
-		return r == -ETIMEDOUT ? 0 : r;
-	}
-	if (st->stage == 1) {
-		int64_t left = st->kill_at - cmd_now_ms();
-		r = subproc_wait(c->proc, 0, left > 0 ? (int)left : 0, &c->status);
-		if (r == 0)
-			return c->reaped = true, 0;
-		cmd_kill(c, SIGKILL);
-	}
-	r = subproc_wait(c->proc, 0, -1, &c->status);
-	if (r == 0)
-		c->reaped = true;
-	return r;
-}
-
-int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_output *out,
-                            subproc_output *errout, subproc_status *status, subproc_error *err)
-{
-	const char *input = in;
 	struct sink sinks[3];
-	struct stop stop = {0};
 	sigset_t pipeset, oldmask, pending;
-	bool sigpipe_pending, wrote_epipe = false, child_gone = false;
-	int64_t deadline = -1, drain_until = -1;
+	bool sigpipe_pending, wrote_epipe = false, watching = io->pidfd >= 0;
+	int64_t drain_until = -1;
 	size_t written = 0;
-	int r = 0, result = 0;
+	int r, result = 0;
 
-	if (c->proc == NULL) {
-		/* Not started: a stream given a buffer and left to inherit
-		 * becomes the pipe the caller evidently wants. */
-		const bool want[3] = {inlen > 0, out != NULL, errout != NULL};
-		for (int i = 0; i < 3; i++) {
-			if (want[i] && c->io[i].mode == CMD_IO_INHERIT)
-				subproc_cmd_stdio(c, i, SUBPROC_STDIO_PIPE);
+	io->timed_out = false;
+	io->stage = 0;
+	for (int i = 1; i < 3; i++) {
+		if (sink_init(&sinks[i], io->out[i], io->limit, io->policy) < 0) {
+			subproc_output_free(io->out[1]);
+			return -ENOMEM;
 		}
 	}
-	if ((inlen > 0 && in == NULL) || (inlen > 0 && c->io[0].mode != CMD_IO_PIPE) ||
-	    (out != NULL && c->io[1].mode != CMD_IO_PIPE) ||
-	    (errout != NULL && c->io[2].mode != CMD_IO_PIPE))
-		return -EINVAL;
-	if (c->reaped)
-		return -ECHILD;
-	if (sink_init(&sinks[1], out, c) < 0 || sink_init(&sinks[2], errout, c) < 0) {
-		subproc_output_free(out);
-		return -ENOMEM;
-	}
-	if (c->proc == NULL && (r = subproc_cmd_start(c, err)) < 0) {
-		subproc_output_free(out);
-		subproc_output_free(errout);
-		return r;
-	}
-	if (inlen == 0)
-		subproc_cmd_close(c, 0);
+	if (io->inlen == 0)
+		io_close(io, 0);
 	for (int i = 0; i < 3; i++)
-		set_nonblock(c->io[i].parent);
-	if (c->timeout_ms > 0)
-		deadline = c->started_ms + c->timeout_ms;
+		set_nonblock(*io->fd[i]);
 
 	sigemptyset(&pipeset);
 	sigaddset(&pipeset, SIGPIPE);
@@ -237,24 +194,22 @@ int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subpro
 
 	for (;;) {
 		struct pollfd pfd[4];
-		int src[4], n = 0, pidfd = subproc_pidfd(c->proc);
+		int src[4], n = 0;
 		int64_t now, wake;
 
-		if (c->io[0].parent >= 0)
-			pfd[n] = (struct pollfd){.fd = c->io[0].parent, .events = POLLOUT},
-			src[n++] = 0;
-		for (int i = 1; i < 3; i++) {
-			if (c->io[i].parent >= 0)
-				pfd[n] = (struct pollfd){.fd = c->io[i].parent, .events = POLLIN},
+		for (int i = 0; i < 3; i++) {
+			if (*io->fd[i] >= 0)
+				pfd[n] = (struct pollfd){.fd = *io->fd[i],
+				                         .events = i == 0 ? POLLOUT : POLLIN},
 				src[n++] = i;
 		}
 		if (n == 0)
 			break;
-		if (!child_gone && pidfd >= 0)
-			pfd[n] = (struct pollfd){.fd = pidfd, .events = POLLIN}, src[n++] = 3;
+		if (watching)
+			pfd[n] = (struct pollfd){.fd = io->pidfd, .events = POLLIN}, src[n++] = 3;
 
 		now = cmd_now_ms();
-		wake = stop.stage == 0 ? deadline : stop.stage == 1 ? stop.kill_at : -1;
+		wake = io->stage == 0 ? io->deadline : io->stage == 1 ? io->kill_at : -1;
 		wake = earliest(wake, drain_until);
 		r = poll(pfd, (nfds_t)n, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));
 		if (r < 0 && errno != EINTR) {
@@ -265,58 +220,136 @@ int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subpro
 			if (pfd[k].revents == 0)
 				continue;
 			if (src[k] == 0) {
-				ssize_t w =
-					write(pfd[k].fd, input + written,
-				              inlen - written < CHUNK ? inlen - written : CHUNK);
-				if (w > 0)
+				size_t left = io->inlen - written;
+				ssize_t w = write(pfd[k].fd, io->in + written,
+				                  left < CHUNK ? left : CHUNK);
+				if (w > 0) {
 					written += (size_t)w;
-				else if (w < 0 && errno != EAGAIN && errno != EINTR)
-					wrote_epipe = errno == EPIPE, written = inlen;
-				if (written == inlen)
-					subproc_cmd_close(c, 0);
+				} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+					/* The reader is gone: no more input. */
+					wrote_epipe = errno == EPIPE;
+					written = io->inlen;
+				}
+				if (written == io->inlen)
+					io_close(io, 0);
 			} else if (src[k] == 3) {
-				/* Exited. Reap now, so a surviving grandchild
-				 * holding our pipes is bounded below. */
-				if (subproc_wait(c->proc, 0, 0, &c->status) == 0)
-					c->reaped = true;
-				child_gone = true;
-				if (stop.stage != 0)
-					drain_until = cmd_now_ms() + c->grace_ms;
-				else if (c->waitdelay_ms > 0)
-					drain_until = cmd_now_ms() + c->waitdelay_ms;
+				/* Exited. A grandchild may hold the pipes for
+				 * ever; from here the reading is bounded. */
+				watching = false;
+				io->exited(io->ctx);
+				if (io->stage != 0)
+					drain_until = cmd_now_ms() + io->grace_ms;
+				else if (io->waitdelay_ms > 0)
+					drain_until = cmd_now_ms() + io->waitdelay_ms;
 			} else {
 				int got = sink_read(&sinks[src[k]], pfd[k].fd);
 				if (got <= 0)
-					subproc_cmd_close(c, src[k]);
+					io_close(io, src[k]);
 				if (got < 0 && result == 0)
 					result = got;
 				if (sinks[src[k]].over && result == 0) {
 					result = -ENOBUFS;
-					stop_begin(c, &stop);
+					stop_begin(io);
 				}
 			}
 		}
-		if (result == -ENOBUFS || (result < 0 && result != -ENOBUFS))
+		if (result < 0)
 			break;
 		now = cmd_now_ms();
-		if (stop.stage == 0 && deadline >= 0 && now >= deadline) {
-			c->timed_out = true;
-			stop_begin(c, &stop);
+		if (io->stage == 0 && io->deadline >= 0 && now >= io->deadline) {
+			io->timed_out = true;
+			stop_begin(io);
 		}
-		stop_advance(c, &stop, now);
+		stop_advance(io, now);
 		if (drain_until >= 0 && now >= drain_until)
 			break;
 	}
 
-	cmd_close_pipes(c);
-	r = finish(c, &stop);
+	for (int i = 0; i < 3; i++)
+		io_close(io, i);
 	if (wrote_epipe && !sigpipe_pending) {
 		struct timespec zero = {0, 0};
 		while (sigtimedwait(&pipeset, NULL, &zero) < 0 && errno == EINTR)
 			;
 	}
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	return result;
+}
 
+static void cmd_io_kill(void *ctx, int sig)
+{
+	cmd_kill(ctx, sig);
+}
+
+static void cmd_io_exited(void *ctx)
+{
+	subproc_cmd *c = ctx;
+
+	/* Reaped at once so the status is safe whatever happens next. */
+	if (subproc_wait(c->proc, 0, 0, &c->status) == 0)
+		c->reaped = true;
+}
+
+/* Reaps the child after the loop, finishing a stop under way. */
+static int finish(subproc_cmd *c, const struct cmd_io *io)
+{
+	int r = cmd_reap_from(c, io->stage, io->kill_at);
+
+	return r == -ETIMEDOUT ? 0 : r;
+}
+
+int cmd_prepare_pipes(subproc_cmd *c, bool in, bool out, bool errout)
+{
+	const bool want[3] = {in, out, errout};
+
+	for (int i = 0; i < 3; i++) {
+		/* Not started: a stream given a buffer and left to inherit
+		 * becomes the pipe the caller evidently wants. */
+		if (c->proc == NULL && want[i] && c->io[i].mode == CMD_IO_INHERIT)
+			subproc_cmd_stdio(c, i, SUBPROC_STDIO_PIPE);
+		if (want[i] && c->io[i].mode != CMD_IO_PIPE)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_output *out,
+                            subproc_output *errout, subproc_status *status, subproc_error *err)
+{
+	struct cmd_io io = {
+		.in = in,
+		.inlen = inlen,
+		.out = {NULL, out, errout},
+		.limit = c->limit,
+		.policy = c->policy,
+		.deadline = -1,
+		.grace_ms = c->grace_ms,
+		.waitdelay_ms = c->waitdelay_ms,
+		.sig = c->sig,
+		.ctx = c,
+		.kill = cmd_io_kill,
+		.exited = cmd_io_exited,
+	};
+	int r, result;
+
+	if (inlen > 0 && in == NULL)
+		return -EINVAL;
+	if (c->reaped)
+		return -ECHILD;
+	if ((r = cmd_prepare_pipes(c, inlen > 0, out != NULL, errout != NULL)) < 0)
+		return r;
+	if (c->proc == NULL && (r = subproc_cmd_start(c, err)) < 0)
+		return r;
+	for (int i = 0; i < 3; i++)
+		io.fd[i] = &c->io[i].parent;
+	io.pidfd = subproc_pidfd(c->proc);
+	if (c->timeout_ms > 0)
+		io.deadline = c->started_ms + c->timeout_ms;
+
+	result = cmd_io_run(&io);
+	if (io.timed_out)
+		c->timed_out = true;
+	r = finish(c, &io);
 	if (status != NULL && c->reaped)
 		*status = c->status;
 	if (result == 0 && r < 0)

@@ -1,0 +1,248 @@
+/*
+ * Pipelines: stages wired stdout to stdin, one process group, per-stage
+ * statuses and pipefail, communicate on the ends, timeouts that stop every
+ * stage, and start failures that leave nothing behind.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SH "/bin/sh"
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A pipeline of `n` shell scripts. */
+static subproc_pipeline *pipeline_of(size_t n, const char *const scripts[])
+{
+	subproc_pipeline *pl = NULL;
+
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	for (size_t i = 0; i < n; i++) {
+		subproc_cmd *cmd = NULL;
+		assert_int_equal(subproc_cmd_new(&cmd, ARGS(SH, "-c", scripts[i])), 0);
+		assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	}
+	assert_int_equal(subproc_pipeline_len(pl), n);
+	return pl;
+}
+
+static void test_pipeline_three_stages(void **state)
+{
+	static const char *const s[] = {"printf 'c\\nb\\na\\n'", "sort", "head -n 2"};
+	subproc_pipeline *pl = pipeline_of(3, s);
+	subproc_output out = {0};
+	subproc_status st[3];
+	int before = fd_count();
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_communicate(pl, NULL, 0, &out, st, NULL), 0);
+	assert_string_equal(out.data, "a\nb\n");
+	for (int i = 0; i < 3; i++) {
+		assert_true(subproc_status_exited(st[i].status));
+		assert_int_equal(subproc_status_exit_code(st[i].status), 0);
+		assert_true(st[i].pid > 0);
+	}
+	assert_int_equal(subproc_pipeline_status(pl, false), 0);
+	assert_int_equal(subproc_pipeline_status(pl, true), 0);
+	assert_int_equal(subproc_pipeline_wait(pl, NULL), -ECHILD);
+	assert_true(no_children());
+	subproc_output_free(&out);
+	subproc_pipeline_free(pl);
+	assert_int_equal(fd_count(), before);
+}
+
+static void test_pipeline_input_through_every_stage(void **state)
+{
+	static const char *const s[] = {"cat", "tr a-z A-Z", "cat"};
+	subproc_pipeline *pl = pipeline_of(3, s);
+	size_t n = 4 * 1024 * 1024;
+	char *in = malloc(n);
+	subproc_output out = {0};
+
+	(void)state;
+	assert_non_null(in);
+	memset(in, 'q', n);
+	assert_int_equal(subproc_pipeline_communicate(pl, in, n, &out, NULL, NULL), 0);
+	assert_int_equal(out.len, n);
+	for (size_t i = 0; i < n; i += 1024)
+		assert_int_equal(out.data[i], 'Q');
+	subproc_output_free(&out);
+	subproc_pipeline_free(pl);
+	free(in);
+}
+
+static void test_pipeline_middle_fails_pipefail(void **state)
+{
+	static const char *const s[] = {"echo x", "cat >/dev/null; exit 3", "cat"};
+	subproc_pipeline *pl = pipeline_of(3, s);
+	subproc_status st[3];
+	subproc_output out = {0};
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_status(pl, false), -EINVAL); /* not waited */
+	assert_int_equal(subproc_pipeline_communicate(pl, NULL, 0, &out, st, NULL), 0);
+	assert_int_equal(subproc_status_exit_code(st[0].status), 0);
+	assert_int_equal(subproc_status_exit_code(st[1].status), 3);
+	assert_int_equal(subproc_status_exit_code(st[2].status), 0);
+	/* Like the shell: the last stage's status, or with pipefail the last
+	 * one that failed. */
+	assert_int_equal(subproc_status_exit_code(subproc_pipeline_status(pl, false)), 0);
+	assert_int_equal(subproc_status_exit_code(subproc_pipeline_status(pl, true)), 3);
+	subproc_output_free(&out);
+	subproc_pipeline_free(pl);
+
+	/* Two fail: pipefail reports the later one. */
+	static const char *const t[] = {"exit 4", "exit 5", "true"};
+	pl = pipeline_of(3, t);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_pipeline_wait(pl, st), 0);
+	assert_int_equal(subproc_status_exit_code(subproc_pipeline_status(pl, true)), 5);
+	subproc_pipeline_free(pl);
+}
+
+/* Every stage reports its process group (field 5 of /proc/self/stat, read
+ * by a child of the stage's shell, which is in the same group). */
+static void test_pipeline_one_process_group(void **state)
+{
+	static const char *const s[] = {
+		"cut -d' ' -f5 /proc/self/stat",
+		"cat; cut -d' ' -f5 /proc/self/stat",
+		"cat; cut -d' ' -f5 /proc/self/stat",
+	};
+	subproc_pipeline *pl = pipeline_of(3, s);
+	subproc_output out = {0};
+	subproc_status st[3];
+	char want[64];
+	pid_t leader;
+
+	(void)state;
+	/* A stage's own request for a session or group is overridden. */
+	subproc_cmd_attr(subproc_pipeline_cmd(pl, 1))->flags |= SUBPROC_SETSID;
+	assert_null(subproc_pipeline_cmd(pl, 3));
+	assert_int_equal(subproc_pipeline_communicate(pl, NULL, 0, &out, st, NULL), 0);
+	leader = st[0].pid;
+	snprintf(want, sizeof want, "%d\n%d\n%d\n", (int)leader, (int)leader, (int)leader);
+	assert_string_equal(out.data, want);
+	assert_true(leader != getpgrp());
+	subproc_output_free(&out);
+	subproc_pipeline_free(pl);
+}
+
+static void test_pipeline_timeout_stops_every_stage(void **state)
+{
+	static const char *const s[] = {"sleep 100", "sleep 100 & cat", "cat"};
+	subproc_pipeline *pl = pipeline_of(3, s);
+	subproc_output out = {0};
+	subproc_status st[3];
+	long long t0 = mono_ms();
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_timeout(pl, 100, 0, 200), 0);
+	assert_int_equal(subproc_pipeline_communicate(pl, NULL, 0, &out, st, NULL), -ETIMEDOUT);
+	assert_true(mono_ms() - t0 < 50000);
+	for (int i = 0; i < 3; i++) {
+		assert_true(subproc_status_signaled(st[i].status));
+		assert_int_equal(subproc_status_signal(st[i].status), SIGTERM);
+	}
+	assert_true(no_children());
+	subproc_output_free(&out);
+	subproc_pipeline_free(pl);
+
+	/* The same through wait. */
+	pl = pipeline_of(3, s);
+	assert_int_equal(subproc_pipeline_timeout(pl, 100, SIGINT, 200), 0);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_pipeline_wait(pl, st), -ETIMEDOUT);
+	assert_int_equal(subproc_status_signal(st[0].status), SIGINT);
+	assert_true(no_children());
+	subproc_pipeline_free(pl);
+}
+
+static void test_pipeline_start_failure_cleans_up(void **state)
+{
+	subproc_pipeline *pl = NULL;
+	subproc_cmd *cmd;
+	subproc_error err;
+	int before = fd_count();
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), -EINVAL); /* empty */
+	assert_int_equal(subproc_pipeline_wait(pl, NULL), -EINVAL);  /* not started */
+	assert_int_equal(subproc_pipeline_add(pl, NULL), -EINVAL);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("sleep", "100")), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("subproc-no-such-program")), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("cat")), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	assert_int_equal(subproc_pipeline_failed_stage(pl), -1);
+
+	assert_int_equal(subproc_pipeline_start(pl, &err), -ENOENT);
+	assert_true(error_is(-ENOENT, &err, -ENOENT, SUBPROC_STEP_LOOKPATH));
+	assert_int_equal(subproc_pipeline_failed_stage(pl), 1);
+	/* The first stage was started, then killed and reaped. */
+	assert_true(no_children());
+	assert_int_equal(fd_count(), before);
+
+	subproc_pipeline_free(pl);
+
+	/* A failed start leaves the pipeline unstarted: fix the stage (its
+	 * directory), and the same pipeline starts. */
+	static const char *const s[] = {"sleep 100", "cat", "cat"};
+	pl = pipeline_of(3, s);
+	cmd = subproc_pipeline_cmd(pl, 2);
+	assert_int_equal(subproc_cmd_dir(cmd, "/subproc-no-such-dir"), 0);
+	assert_int_equal(subproc_pipeline_start(pl, &err), -ENOENT);
+	assert_true(error_is(-ENOENT, &err, -ENOENT, SUBPROC_STEP_CHDIR));
+	assert_int_equal(subproc_pipeline_failed_stage(pl), 2);
+	assert_true(no_children());
+	assert_int_equal(fd_count(), before);
+	assert_int_equal(subproc_cmd_dir(cmd, "/"), 0);
+	assert_int_equal(subproc_pipeline_timeout(pl, 50, SIGKILL, 0), 0);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_pipeline_failed_stage(pl), -1);
+	assert_int_equal(subproc_pipeline_wait(pl, NULL), -ETIMEDOUT);
+	subproc_pipeline_free(pl);
+	assert_true(no_children());
+	assert_int_equal(fd_count(), before);
+}
+
+static void test_pipeline_free_in_any_state(void **state)
+{
+	static const char *const s[] = {"sleep 100", "cat", "cat"};
+	subproc_pipeline *pl;
+	int before = fd_count();
+
+	(void)state;
+	assert_null(subproc_pipeline_free(NULL));
+	pl = pipeline_of(3, s);
+	assert_null(subproc_pipeline_free(pl)); /* never started */
+	pl = pipeline_of(3, s);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), -EBUSY);
+	assert_int_equal(subproc_pipeline_add(pl, NULL), -EINVAL);
+	assert_null(subproc_pipeline_free(pl)); /* running: killed, reaped */
+	assert_int_equal(fd_count(), before);
+	assert_true(no_children());
+}
+
+TEST_MAIN(cmocka_unit_test(test_pipeline_three_stages),
+          cmocka_unit_test(test_pipeline_input_through_every_stage),
+          cmocka_unit_test(test_pipeline_middle_fails_pipefail),
+          cmocka_unit_test(test_pipeline_one_process_group),
+          cmocka_unit_test(test_pipeline_timeout_stops_every_stage),
+          cmocka_unit_test(test_pipeline_start_failure_cleans_up),
+          cmocka_unit_test(test_pipeline_free_in_any_state))
