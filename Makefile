@@ -1,7 +1,7 @@
 # subproc: the commands a user types. CMake does the building, in $(BUILD_DIR).
 #
 #   make                 configure (the first time) and build
-#   make demo            build and run the example program
+#   make demo            build, then run the subproc tool on a built-in example
 #   make check           install missing packages, build with the tests, run them
 #   make install         PREFIX=/usr/local DESTDIR= (both passed through)
 #   make clean           remove $(BUILD_DIR)
@@ -61,8 +61,18 @@ all:
 	$(call configure,OFF)
 	$(CMAKE) --build $(BUILD_DIR) -j2
 
+# The tour: one run with its JSON report, a pipeline without a shell, a
+# short benchmark of this machine's ways to start a process.
+TOOL = $(BUILD_DIR)/src/tool/subproc
 demo: all
-	$(BUILD_DIR)/examples/subproc-demo
+	@echo '$$ subproc run --json -t 5 -- uname -sr'
+	@$(TOOL) run --json -t 5 -- uname -sr
+	@echo
+	@echo "$$ subproc pipe --pipefail -- seq 10 '|' sort -rn '|' head -n 3"
+	@$(TOOL) pipe --pipefail -- seq 10 '|' sort -rn '|' head -n 3
+	@echo
+	@echo '$$ subproc bench --count 200'
+	@$(TOOL) bench --count 200
 
 check: deps
 	$(call configure,ON)

@@ -589,7 +589,9 @@ SUBPROC_API int subproc_cmd_stdio_file(subproc_cmd *cmd, int stream, const char 
 SUBPROC_API int subproc_cmd_stdio_fd(subproc_cmd *cmd, int stream, int fd);
 
 /** Passes the caller's fd `fd` as the child's fd 3, then 4, ... in the
- * order of the calls (Go's ExtraFiles). Returns 0, -EINVAL, -ENOMEM,
+ * order of the calls (Go's ExtraFiles); -1 leaves that child fd closed, so
+ * that a later one can land on a chosen number. The fd stays the caller's
+ * and must be open at start. Returns 0, -EINVAL (fd < -1), -ENOMEM,
  * -EBUSY. */
 SUBPROC_API int subproc_cmd_extra_fd(subproc_cmd *cmd, int fd);
 

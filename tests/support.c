@@ -240,6 +240,7 @@ out:
 
 int report_parse_text(const char *text, size_t len, struct report *r)
 {
+	memset(r, 0, sizeof *r);
 	r->text = malloc(len + 1);
 	if (r->text == NULL)
 		return -ENOMEM;

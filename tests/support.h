@@ -87,7 +87,7 @@ void report_free(struct report *r);
 int report_read(int fd, struct report *r);
 
 /* Parses a report captured some other way (a command's output) into r,
- * which must be zeroed or freed first. Returns 0 or -errno. */
+ * which it overwrites (free the old one first). Returns 0 or -errno. */
 int report_parse_text(const char *text, size_t len, struct report *r);
 
 /* The value for `key`, NULL when the report has none. */

@@ -257,7 +257,9 @@ static void test_cmd_stdio_fd_and_extra_fds(void **state)
 	assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, out[1]), 0);
 	assert_int_equal(subproc_cmd_extra_fd(cmd, a), 0);
 	assert_int_equal(subproc_cmd_extra_fd(cmd, b), 0);
-	assert_int_equal(subproc_cmd_extra_fd(cmd, -1), -EINVAL);
+	assert_int_equal(subproc_cmd_extra_fd(cmd, -2), -EINVAL);
+	assert_int_equal(subproc_cmd_extra_fd(cmd, -1), 0); /* fd 5: closed */
+	assert_int_equal(subproc_cmd_extra_fd(cmd, b), 0);  /* fd 6 */
 	assert_int_equal(subproc_cmd_run(cmd, NULL, NULL), 0);
 	/* The caller's fd stays the caller's. */
 	assert_true(fd_is_open(out[1]));
@@ -268,7 +270,8 @@ static void test_cmd_stdio_fd_and_extra_fds(void **state)
 	assert_int_equal(report_parse_text(text, (size_t)total, &r), 0);
 	assert_true(report_fd_is(&r, 3, a)); /* close-on-exec or not */
 	assert_true(report_fd_is(&r, 4, b));
-	assert_true(report_is(&r, "fds", "0,1,2,3,4"));
+	assert_true(report_fd_is(&r, 6, b));
+	assert_true(report_is(&r, "fds", "0,1,2,3,4,6"));
 	report_free(&r);
 	subproc_cmd_free(cmd);
 	close(a);

@@ -263,7 +263,7 @@ int subproc_cmd_stdio_fd(subproc_cmd *c, int stream, int fd)
 
 int subproc_cmd_extra_fd(subproc_cmd *c, int fd)
 {
-	if (fd < 0)
+	if (fd < -1)
 		return -EINVAL;
 	if (c->proc != NULL)
 		return -EBUSY;

@@ -1,0 +1,599 @@
+/*
+ * The options of `subproc run` and `subproc pipe`: parsing, help, and
+ * turning them into a command's settings.
+ */
+#include "tool.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static const char run_usage[] =
+	"Usage: subproc run [OPTIONS] [--] PROGRAM [ARG...]\n"
+	"Runs PROGRAM (searched in PATH when it has no '/') without a shell and\n"
+	"exits as it did.\n";
+
+static const char pipe_usage[] =
+	"Usage: subproc pipe [OPTIONS] [--] CMD1 [ARG...] '|' CMD2 [ARG...] ...\n"
+	"Runs a pipeline without a shell: the argument | separates the stages,\n"
+	"stdout of each goes to stdin of the next, all in one process group.\n";
+
+static const char common_help[] =
+	"\n"
+	"Child:\n"
+	"  -C, --cwd DIR            run in DIR\n"
+	"  -e, --env NAME=VALUE     set a variable (repeatable; in order with -u, -i)\n"
+	"  -u, --unset NAME         remove a variable\n"
+	"  -i, --clear-env          start from an empty environment\n"
+	"      --stdin null|inherit|PATH\n"
+	"      --stdout null|inherit|PATH\n"
+	"      --stderr null|inherit|stdout|PATH\n"
+	"      --append             open output PATHs for append, not truncated\n"
+	"      --rlimit NAME=SOFT[:HARD]  as prlimit(1): as, core, cpu, data, fsize,\n"
+	"                           locks, memlock, msgqueue, nice, nofile, nproc,\n"
+	"                           rss, rtprio, rttime, sigpending, stack;\n"
+	"                           \"unlimited\" allowed; HARD defaults to SOFT\n"
+	"      --umask OCTAL\n"
+	"      --uid UID, --gid GID, --groups G1,G2   (numbers or names)\n"
+	"      --chroot DIR\n"
+	"      --keep-fd N          pass fd N through as N (repeatable, N >= 3)\n"
+	"      --inherit-fds        do not close fds the caller did not name\n"
+	"      --launch clone3|clone|fork\n"
+	"\n"
+	"Stopping:\n"
+	"  -t, --timeout SECONDS    then send the signal (decimals allowed; 0: none)\n"
+	"  -s, --signal SIG         TERM (default), SIGTERM, 15, ...\n"
+	"  -k, --kill-after SECONDS SIGKILL this long after the signal (default 5)\n"
+	"SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to subproc are passed on to the\n"
+	"child (to its process group when it has one).\n"
+	"\n"
+	"Report:\n"
+	"      --json[=FILE]        write a JSON report to stderr or FILE\n"
+	"\n"
+	"Exit status: the child's exit code; 128+N when killed by signal N; 124 when\n"
+	"the timeout fired; 125 when subproc itself failed; 126 when the program\n"
+	"could not be executed; 127 when it was not found.\n";
+
+static const char run_only_help[] = "      --setsid             run in a new session\n"
+				    "      --pgroup             run in a new process group\n";
+
+static const char pipe_only_help[] =
+	"      --pipefail           exit as the last stage that failed (bash's\n"
+	"                           set -o pipefail), not as the last stage\n"
+	"--stdin is the first stage's, --stdout the last stage's; --stderr and the\n"
+	"child options apply to every stage.\n";
+
+enum {
+	OPT_STDIN = 256,
+	OPT_STDOUT,
+	OPT_STDERR,
+	OPT_APPEND,
+	OPT_SETSID,
+	OPT_PGROUP,
+	OPT_RLIMIT,
+	OPT_UMASK,
+	OPT_UID,
+	OPT_GID,
+	OPT_GROUPS,
+	OPT_CHROOT,
+	OPT_KEEPFD,
+	OPT_INHERITFDS,
+	OPT_LAUNCH,
+	OPT_JSON,
+	OPT_PIPEFAIL,
+};
+
+static const struct option long_opts[] = {
+	{"cwd", required_argument, NULL, 'C'},
+	{"env", required_argument, NULL, 'e'},
+	{"unset", required_argument, NULL, 'u'},
+	{"clear-env", no_argument, NULL, 'i'},
+	{"stdin", required_argument, NULL, OPT_STDIN},
+	{"stdout", required_argument, NULL, OPT_STDOUT},
+	{"stderr", required_argument, NULL, OPT_STDERR},
+	{"append", no_argument, NULL, OPT_APPEND},
+	{"timeout", required_argument, NULL, 't'},
+	{"signal", required_argument, NULL, 's'},
+	{"kill-after", required_argument, NULL, 'k'},
+	{"setsid", no_argument, NULL, OPT_SETSID},
+	{"pgroup", no_argument, NULL, OPT_PGROUP},
+	{"rlimit", required_argument, NULL, OPT_RLIMIT},
+	{"umask", required_argument, NULL, OPT_UMASK},
+	{"uid", required_argument, NULL, OPT_UID},
+	{"gid", required_argument, NULL, OPT_GID},
+	{"groups", required_argument, NULL, OPT_GROUPS},
+	{"chroot", required_argument, NULL, OPT_CHROOT},
+	{"keep-fd", required_argument, NULL, OPT_KEEPFD},
+	{"inherit-fds", no_argument, NULL, OPT_INHERITFDS},
+	{"launch", required_argument, NULL, OPT_LAUNCH},
+	{"json", optional_argument, NULL, OPT_JSON},
+	{"pipefail", no_argument, NULL, OPT_PIPEFAIL},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{"as", RLIMIT_AS},
+	{"core", RLIMIT_CORE},
+	{"cpu", RLIMIT_CPU},
+	{"data", RLIMIT_DATA},
+	{"fsize", RLIMIT_FSIZE},
+	{"locks", RLIMIT_LOCKS},
+	{"memlock", RLIMIT_MEMLOCK},
+	{"msgqueue", RLIMIT_MSGQUEUE},
+	{"nice", RLIMIT_NICE},
+	{"nofile", RLIMIT_NOFILE},
+	{"nproc", RLIMIT_NPROC},
+	{"rss", RLIMIT_RSS},
+	{"rtprio", RLIMIT_RTPRIO},
+	{"rttime", RLIMIT_RTTIME},
+	{"sigpending", RLIMIT_SIGPENDING},
+	{"stack", RLIMIT_STACK},
+};
+
+void tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("subproc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Grows *v (of n items of `size`) by one; returns the new item or NULL. */
+static void *push(void *v, size_t *n, size_t size)
+{
+	void **p = v;
+	char *grown = realloc(*p, (*n + 1) * size);
+
+	if (grown == NULL) {
+		tool_error("out of memory");
+		return NULL;
+	}
+	*p = grown;
+	memset(grown + *n * size, 0, size);
+	return grown + (*n)++ * size;
+}
+
+static int parse_seconds(const char *opt, const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0) {
+		tool_error("%s: not a number of seconds: %s", opt, s);
+		return -1;
+	}
+	v = v * 1000.0 + 0.5;
+	*ms = v >= (double)INT_MAX ? INT_MAX : (int)v;
+	/* A positive time that rounds to 0 ms still means "a timeout". */
+	if (*ms == 0 && v > 0.5)
+		*ms = 1;
+	return 0;
+}
+
+static int parse_long(const char *opt, const char *s, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, base);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		tool_error("%s: bad number: %s", opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_rlim(const char *s, rlim_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (strcmp(s, "unlimited") == 0 || strcmp(s, "infinity") == 0) {
+		*out = RLIM_INFINITY;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+		return -1;
+	*out = (rlim_t)v;
+	return 0;
+}
+
+static int parse_rlimit(struct tool_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char value[64], *colon;
+	subproc_rlimit *l;
+	size_t i, n = sizeof rlimit_names / sizeof rlimit_names[0];
+
+	if (eq == NULL || strlen(eq + 1) >= sizeof value) {
+		tool_error("--rlimit: expected NAME=SOFT[:HARD], got %s", arg);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (strlen(rlimit_names[i].name) == (size_t)(eq - arg) &&
+		    strncmp(rlimit_names[i].name, arg, (size_t)(eq - arg)) == 0)
+			break;
+	}
+	if (i == n) {
+		tool_error("--rlimit: unknown resource in %s", arg);
+		return -1;
+	}
+	if ((l = push(&o->rlimits, &o->nrlimits, sizeof *l)) == NULL)
+		return -1;
+	l->resource = rlimit_names[i].resource;
+	strcpy(value, eq + 1);
+	colon = strchr(value, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	if (parse_rlim(value, &l->limit.rlim_cur) < 0 ||
+	    parse_rlim(colon ? colon + 1 : value, &l->limit.rlim_max) < 0) {
+		tool_error("--rlimit: bad limit in %s", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_uid(const char *s, uid_t *out)
+{
+	struct passwd *pw;
+	long v;
+
+	if (s[0] >= '0' && s[0] <= '9')
+		return parse_long("--uid", s, 10, 0, (long)UINT32_MAX - 1, &v) < 0
+		               ? -1
+		               : (*out = (uid_t)v, 0);
+	if ((pw = getpwnam(s)) == NULL) {
+		tool_error("--uid: no such user: %s", s);
+		return -1;
+	}
+	*out = pw->pw_uid;
+	return 0;
+}
+
+static int parse_gid(const char *opt, const char *s, gid_t *out)
+{
+	struct group *gr;
+	long v;
+
+	if (s[0] >= '0' && s[0] <= '9')
+		return parse_long(opt, s, 10, 0, (long)UINT32_MAX - 1, &v) < 0
+		               ? -1
+		               : (*out = (gid_t)v, 0);
+	if ((gr = getgrnam(s)) == NULL) {
+		tool_error("%s: no such group: %s", opt, s);
+		return -1;
+	}
+	*out = gr->gr_gid;
+	return 0;
+}
+
+static int parse_groups(struct tool_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+	int r = 0;
+
+	if (copy == NULL)
+		return -1;
+	o->has_groups = true;
+	for (char *g = strtok_r(copy, ",", &save); g != NULL && r == 0;
+	     g = strtok_r(NULL, ",", &save)) {
+		gid_t *slot = push(&o->groups, &o->ngroups, sizeof *slot);
+		r = slot == NULL ? -1 : parse_gid("--groups", g, slot);
+	}
+	free(copy);
+	return r;
+}
+
+static int parse_stdio(struct tool_opts *o, int stream, const char *arg)
+{
+	if (arg[0] == '\0') {
+		tool_error("--%s: empty path", stream == 0   ? "stdin"
+		                               : stream == 1 ? "stdout"
+		                                             : "stderr");
+		return -1;
+	}
+	o->stdio[stream] = arg;
+	return 0;
+}
+
+static void usage(FILE *f, const char *cmd)
+{
+	bool run = strcmp(cmd, "run") == 0;
+
+	fputs(run ? run_usage : pipe_usage, f);
+	fputs(common_help, f);
+	fputs("\nOnly for ", f);
+	fputs(cmd, f);
+	fputs(":\n", f);
+	fputs(run ? run_only_help : pipe_only_help, f);
+}
+
+int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
+{
+	bool run = strcmp(cmd, "run") == 0;
+	int c;
+	long v;
+
+	memset(o, 0, sizeof *o);
+	o->sig = SIGTERM;
+	o->kill_after_ms = 5000;
+	optind = 1;
+	opterr = 0;
+	/* "+": options end at the program, whose own options are its own. */
+	while ((c = getopt_long(argc, argv, "+C:e:u:it:s:k:h", long_opts, NULL)) != -1) {
+		struct tool_envop *op;
+
+		switch (c) {
+		case 'C':
+			o->cwd = optarg;
+			break;
+		case 'e':
+		case 'u':
+		case 'i':
+			if ((op = push(&o->env, &o->nenv, sizeof *op)) == NULL)
+				return -1;
+			op->kind = c == 'e' ? 's' : c == 'u' ? 'u' : 'c';
+			if (c == 'e') {
+				char *eq = strchr(optarg, '=');
+				if (eq == NULL || eq == optarg) {
+					tool_error("--env: expected NAME=VALUE, got %s", optarg);
+					return -1;
+				}
+				*eq = '\0'; /* argv is ours to edit */
+				op->name = optarg;
+				op->value = eq + 1;
+			} else if (c == 'u') {
+				op->name = optarg;
+			}
+			break;
+		case OPT_STDIN:
+		case OPT_STDOUT:
+		case OPT_STDERR:
+			if (parse_stdio(o, c - OPT_STDIN, optarg) < 0)
+				return -1;
+			break;
+		case OPT_APPEND:
+			o->append = true;
+			break;
+		case 't':
+			if (parse_seconds("--timeout", optarg, &o->timeout_ms) < 0)
+				return -1;
+			break;
+		case 's':
+			o->sig = subproc_signal_parse(optarg);
+			if (o->sig <= 0) {
+				tool_error("--signal: not a signal: %s", optarg);
+				return -1;
+			}
+			break;
+		case 'k':
+			if (parse_seconds("--kill-after", optarg, &o->kill_after_ms) < 0)
+				return -1;
+			break;
+		case OPT_SETSID:
+		case OPT_PGROUP:
+			if (!run) {
+				tool_error(
+					"--%s: a pipeline is always one process group of its own",
+					c == OPT_SETSID ? "setsid" : "pgroup");
+				return -1;
+			}
+			if (c == OPT_SETSID)
+				o->setsid = true;
+			else
+				o->pgroup = true;
+			break;
+		case OPT_PIPEFAIL:
+			if (run) {
+				tool_error("--pipefail: only for subproc pipe");
+				return -1;
+			}
+			o->pipefail = true;
+			break;
+		case OPT_RLIMIT:
+			if (parse_rlimit(o, optarg) < 0)
+				return -1;
+			break;
+		case OPT_UMASK:
+			if (parse_long("--umask", optarg, 8, 0, 0777, &v) < 0)
+				return -1;
+			o->umask = (mode_t)v;
+			o->has_umask = true;
+			break;
+		case OPT_UID:
+			if (parse_uid(optarg, &o->uid) < 0)
+				return -1;
+			o->has_uid = true;
+			break;
+		case OPT_GID:
+			if (parse_gid("--gid", optarg, &o->gid) < 0)
+				return -1;
+			o->has_gid = true;
+			break;
+		case OPT_GROUPS:
+			if (parse_groups(o, optarg) < 0)
+				return -1;
+			break;
+		case OPT_CHROOT:
+			o->chroot = optarg;
+			break;
+		case OPT_KEEPFD: {
+			int *slot;
+			if (parse_long("--keep-fd", optarg, 10, 0, INT_MAX, &v) < 0)
+				return -1;
+			if (v < 3) {
+				tool_error("--keep-fd %ld: fds 0, 1 and 2 are set with --stdin, "
+				           "--stdout and --stderr",
+				           v);
+				return -1;
+			}
+			if ((slot = push(&o->keep_fds, &o->nkeep, sizeof *slot)) == NULL)
+				return -1;
+			*slot = (int)v;
+			break;
+		}
+		case OPT_INHERITFDS:
+			o->inherit_fds = true;
+			break;
+		case OPT_LAUNCH:
+			if (strcmp(optarg, "clone3") == 0)
+				o->launch = SUBPROC_LAUNCH_CLONE3;
+			else if (strcmp(optarg, "clone") == 0)
+				o->launch = SUBPROC_LAUNCH_CLONE;
+			else if (strcmp(optarg, "fork") == 0)
+				o->launch = SUBPROC_LAUNCH_FORK;
+			else {
+				tool_error("--launch: expected clone3, clone or fork, got %s",
+				           optarg);
+				return -1;
+			}
+			break;
+		case OPT_JSON:
+			o->json = true;
+			o->json_file = optarg;
+			break;
+		case 'h':
+			usage(stdout, cmd);
+			return 1;
+		default:
+			if (optopt != 0 && optopt < 256)
+				tool_error("%s: unknown option -%c, or its value is missing", cmd,
+				           optopt);
+			else
+				tool_error("%s: unknown option %s, or its value is missing", cmd,
+				           argv[optind - 1]);
+			fprintf(stderr, "Try 'subproc %s --help'.\n", cmd);
+			return -1;
+		}
+	}
+	if (o->stdio[0] != NULL && strcmp(o->stdio[0], "stdout") == 0) {
+		tool_error("--stdin: \"stdout\" is only for --stderr");
+		return -1;
+	}
+	if (o->stdio[1] != NULL && strcmp(o->stdio[1], "stdout") == 0) {
+		tool_error("--stdout: \"stdout\" is only for --stderr");
+		return -1;
+	}
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	if (o->argc == 0) {
+		tool_error("%s: no program given", cmd);
+		fprintf(stderr, "Try 'subproc %s --help'.\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+void tool_opts_free(struct tool_opts *o)
+{
+	free(o->env);
+	free(o->rlimits);
+	free(o->groups);
+	free(o->keep_fds);
+	memset(o, 0, sizeof *o);
+}
+
+static int stdio_apply(const struct tool_opts *o, subproc_cmd *cmd, int stream)
+{
+	const char *s = o->stdio[stream];
+
+	if (s == NULL || strcmp(s, "inherit") == 0)
+		return subproc_cmd_stdio(cmd, stream, SUBPROC_STDIO_INHERIT);
+	if (strcmp(s, "null") == 0)
+		return subproc_cmd_stdio(cmd, stream, SUBPROC_STDIO_NULL);
+	if (stream == 2 && strcmp(s, "stdout") == 0)
+		return subproc_cmd_stdio(cmd, stream, SUBPROC_STDIO_MERGE);
+	return subproc_cmd_stdio_file(cmd, stream, s, o->append);
+}
+
+int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out)
+{
+	subproc_attr *a = subproc_cmd_attr(cmd);
+	int r = 0, maxfd = 2;
+
+	if (o->cwd != NULL)
+		r = subproc_cmd_dir(cmd, o->cwd);
+	for (size_t i = 0; r == 0 && i < o->nenv; i++) {
+		const struct tool_envop *op = &o->env[i];
+		if (op->kind == 's')
+			r = subproc_cmd_setenv(cmd, op->name, op->value);
+		else if (op->kind == 'u')
+			r = subproc_cmd_unsetenv(cmd, op->name);
+		else
+			r = subproc_cmd_clearenv(cmd);
+		if (r == -EINVAL) {
+			tool_error("bad variable name: %s", op->name);
+			return r;
+		}
+	}
+	if (r == 0 && in)
+		r = stdio_apply(o, cmd, 0);
+	if (r == 0 && out)
+		r = stdio_apply(o, cmd, 1);
+	if (r == 0)
+		r = stdio_apply(o, cmd, 2);
+	/* --keep-fd N as N: the fds between stay closed in the child. */
+	for (size_t i = 0; i < o->nkeep; i++)
+		maxfd = o->keep_fds[i] > maxfd ? o->keep_fds[i] : maxfd;
+	for (int fd = 3; r == 0 && fd <= maxfd; fd++) {
+		int pass = -1;
+		for (size_t i = 0; i < o->nkeep; i++)
+			pass = o->keep_fds[i] == fd ? fd : pass;
+		r = subproc_cmd_extra_fd(cmd, pass);
+	}
+	if (r < 0) {
+		tool_error("%s", subproc_strerror(r));
+		return r;
+	}
+	if (o->setsid)
+		a->flags |= SUBPROC_SETSID;
+	if (o->pgroup) {
+		a->flags |= SUBPROC_SETPGID;
+		a->pgid = 0;
+	}
+	if (o->inherit_fds)
+		a->flags |= SUBPROC_INHERIT_FDS;
+	if (o->has_umask) {
+		a->flags |= SUBPROC_UMASK;
+		a->umask = o->umask;
+	}
+	if (o->has_uid) {
+		a->flags |= SUBPROC_SETUID;
+		a->uid = o->uid;
+	}
+	if (o->has_gid) {
+		a->flags |= SUBPROC_SETGID;
+		a->gid = o->gid;
+	}
+	if (o->has_groups) {
+		a->flags |= SUBPROC_SETGROUPS;
+		a->groups = o->groups;
+		a->ngroups = o->ngroups;
+	}
+	a->chroot = o->chroot;
+	a->rlimits = o->rlimits;
+	a->nrlimits = o->nrlimits;
+	a->launch = o->launch;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * The subproc tool (a front end, DESIGN.md "Layers"): `subproc run`,
+ * `subproc pipe` and `subproc bench`, built only on the public API of
+ * include/subproc.h, so that it is also a worked example of using it.
+ */
+#ifndef SUBPROC_TOOL_H
+#define SUBPROC_TOOL_H
+
+#include "subproc.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses of the tool itself, as GNU timeout and env use them. */
+enum {
+	TOOL_EXIT_TIMEDOUT = 124, /* the timeout fired */
+	TOOL_EXIT_FAILED = 125,   /* subproc itself failed: usage, setup */
+	TOOL_EXIT_NOEXEC = 126,   /* found, but could not be executed */
+	TOOL_EXIT_NOTFOUND = 127, /* not found */
+};
+
+/* An environment operation, kept in command-line order. */
+struct tool_envop {
+	char kind; /* 's' set, 'u' unset, 'c' clear */
+	const char *name;
+	const char *value;
+};
+
+/* The options `run` and `pipe` share, as parsed. */
+struct tool_opts {
+	const char *cwd;
+	struct tool_envop *env;
+	size_t nenv;
+	const char *stdio[3]; /* NULL: inherit */
+	bool append;
+	int timeout_ms; /* 0: none */
+	int sig;
+	int kill_after_ms;
+	bool setsid, pgroup, inherit_fds, pipefail;
+	subproc_rlimit *rlimits;
+	size_t nrlimits;
+	bool has_umask, has_uid, has_gid, has_groups;
+	mode_t umask;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
+	const char *chroot;
+	int *keep_fds;
+	size_t nkeep;
+	int launch; /* enum subproc_launch */
+	bool json;
+	const char *json_file; /* NULL: stderr */
+	char **argv;           /* after the options */
+	int argc;
+};
+
+/* Parses argv[1..] of subcommand `cmd` ("run" or "pipe") into *o. Returns 0,
+ * 1 when --help was given and printed, or -1 after printing an error. */
+int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o);
+void tool_opts_free(struct tool_opts *o);
+/* Configures one command from the options; which streams the command gets
+ * from them is the caller's choice (`pipe` wires the inner ones). Returns
+ * 0 or a negative errno, after printing what failed. */
+int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out);
+
+/* Prints "subproc: " and the message to stderr. */
+void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a failed start as "subproc: STEP PATH: ENAME: description". */
+void tool_start_error(const subproc_error *err);
+/* The exit status for a failed start: 126, 127 or 125. */
+int tool_start_exit(const subproc_error *err);
+/* The exit status that stands for a wait status: code, or 128+signal. */
+int tool_status_exit(int status);
+
+/*
+ * Waits until every process in procs[0..n) has exited (without reaping
+ * them), forwarding SIGINT, SIGTERM, SIGHUP and SIGQUIT to them (to group
+ * `pgid` when it is not 0) and applying the timeout of `o`. Returns true
+ * when the timeout fired. tool_signals_init() must have run before the
+ * processes started.
+ */
+bool tool_wait_all(subproc_proc *const *procs, size_t n, pid_t pgid, const struct tool_opts *o);
+/* Catches the signals to forward. Returns 0 or -1. */
+int tool_signals_init(void);
+
+/* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
+double tool_now(void);
+
+/* JSON output, written to one FILE. */
+void json_str(FILE *f, const char *s);
+void json_argv(FILE *f, char *const *argv, int argc);
+/* The fields of one ended process (after a '{' or ','); status NULL for
+ * one that never started. */
+void json_proc(FILE *f, const subproc_status *st, bool timed_out);
+void json_error(FILE *f, const subproc_error *err);
+/* Opens the JSON destination of the options (stderr, or the file). */
+FILE *json_open(const struct tool_opts *o);
+void json_close(FILE *f, const struct tool_opts *o);
+
+int tool_run(int argc, char **argv);
+int tool_pipe(int argc, char **argv);
+int tool_bench(int argc, char **argv);
+
+#endif

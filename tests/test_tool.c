@@ -1,0 +1,716 @@
+/*
+ * The subproc tool: every option of run and pipe seen from the child (the
+ * probe), every exit-status rule, the JSON report parsed, and the error
+ * message form.
+ */
+#include "json.h"
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef SUBPROC_TEST_TOOL
+#error "SUBPROC_TEST_TOOL must name the subproc tool"
+#endif
+#define TOOL SUBPROC_TEST_TOOL
+
+struct result {
+	int code; /* exit code, or 1000 + signal */
+	subproc_output out, err;
+};
+
+/* Runs the tool with `args`, feeding `in`; extra fds as in
+ * subproc_cmd_extra_fd (NULL-free list of n). */
+static void tool_with(struct result *r, const char *const *args, const char *in, const int *extra,
+                      size_t nextra)
+{
+	const char *argv[64] = {TOOL};
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	size_t n = 1;
+
+	for (; args[n - 1] != NULL; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	memset(r, 0, sizeof *r);
+	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+	for (size_t i = 0; i < nextra; i++)
+		assert_int_equal(subproc_cmd_extra_fd(cmd, extra[i]), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+	assert_int_equal(
+		subproc_cmd_communicate(cmd, in, in ? strlen(in) : 0, &r->out, &r->err, &st, NULL),
+		0);
+	r->code = subproc_status_exited(st.status) ? subproc_status_exit_code(st.status)
+	                                           : 1000 + subproc_status_signal(st.status);
+	subproc_cmd_free(cmd);
+}
+
+static void tool(struct result *r, const char *const *args)
+{
+	tool_with(r, args, NULL, NULL, 0);
+}
+
+static void result_free(struct result *r)
+{
+	subproc_output_free(&r->out);
+	subproc_output_free(&r->err);
+}
+
+/* Runs the probe through `subproc run OPTIONS -- PROBE PROBE-ARGS` and
+ * parses its report from stdout. */
+static void run_probe(struct report *rep, const char *const *opts, const char *const *probe_args)
+{
+	const char *args[64];
+	struct result r;
+	size_t n = 0;
+
+	args[n++] = "run";
+	for (size_t i = 0; opts && opts[i]; i++)
+		args[n++] = opts[i];
+	args[n++] = "--";
+	args[n++] = PROBE;
+	for (size_t i = 0; probe_args && probe_args[i]; i++)
+		args[n++] = probe_args[i];
+	args[n] = NULL;
+	tool(&r, args);
+	if (r.code != 0)
+		fprintf(stderr, "tool exited %d: %s\n", r.code, r.err.data);
+	assert_int_equal(r.code, 0);
+	memset(rep, 0, sizeof *rep);
+	assert_int_equal(report_parse_text(r.out.data, r.out.len, rep), 0);
+	result_free(&r);
+}
+
+/* The JSON report the tool wrote on stderr (its only content). */
+static struct json *json_of(const struct result *r)
+{
+	struct json *j = json_parse(r->err.data);
+
+	if (j == NULL)
+		fprintf(stderr, "stderr was: %s\n", r->err.data);
+	assert_non_null(j);
+	return j;
+}
+
+static bool is_str(const struct json *j, const char *s)
+{
+	if (j && j->type == JSON_STRING && strcmp(j->string, s) == 0)
+		return true;
+	fprintf(stderr, "expected JSON string \"%s\"\n", s);
+	return false;
+}
+
+static bool is_num(const struct json *j, double v)
+{
+	if (j && j->type == JSON_NUMBER && j->number == v)
+		return true;
+	fprintf(stderr, "expected JSON number %g, got %g\n", v, j ? j->number : -1.0);
+	return false;
+}
+
+static bool is_null(const struct json *j)
+{
+	return j != NULL && j->type == JSON_NULL;
+}
+
+static bool is_bool(const struct json *j, bool v)
+{
+	return j != NULL && j->type == JSON_BOOL && j->boolean == v;
+}
+
+/* --- run: the child's side ------------------------------------------------ */
+
+static void test_tool_run_cwd_env(void **state)
+{
+	char *dir = tempdir_make();
+	struct report rep;
+
+	(void)state;
+	setenv("SUBPROC_TOOL_KEEP", "k", 1);
+	setenv("SUBPROC_TOOL_DROP", "d", 1);
+	run_probe(&rep, ARGS("-C", dir, "-e", "A=1", "--env", "B=x=y", "-u", "SUBPROC_TOOL_DROP"),
+	          NULL);
+	assert_true(report_is(&rep, "cwd", dir));
+	assert_true(report_is(&rep, "env.A", "1"));
+	assert_true(report_is(&rep, "env.B", "x=y"));
+	assert_true(report_is(&rep, "env.SUBPROC_TOOL_KEEP", "k"));
+	assert_null(report_get(&rep, "env.SUBPROC_TOOL_DROP"));
+	report_free(&rep);
+
+	/* -i in order: what came before it is gone. */
+	run_probe(&rep, ARGS("--cwd", dir, "-e", "GONE=1", "-i", "--env", "ONLY=2"), NULL);
+	assert_true(report_is_long(&rep, "env", 1));
+	assert_true(report_is(&rep, "env.ONLY", "2"));
+	report_free(&rep);
+	run_probe(&rep, ARGS("--clear-env", "--unset", "X"), NULL);
+	assert_true(report_is_long(&rep, "env", 0));
+	report_free(&rep);
+	tempdir_remove(dir);
+	unsetenv("SUBPROC_TOOL_KEEP");
+	unsetenv("SUBPROC_TOOL_DROP");
+}
+
+static void test_tool_run_session_group_umask_rlimit(void **state)
+{
+	struct report rep;
+
+	(void)state;
+	run_probe(&rep,
+	          ARGS("--setsid", "--umask", "027", "--rlimit", "nofile=64:128", "--rlimit",
+	               "core=unlimited"),
+	          NULL);
+	assert_true(report_is_long(&rep, "sid", report_long(&rep, "pid")));
+	assert_true(report_is(&rep, "umask", "0027"));
+	assert_true(report_is(&rep, "rlimit.nofile", "64:128"));
+	assert_true(report_is(&rep, "rlimit.core", "inf:inf"));
+	report_free(&rep);
+
+	run_probe(&rep, ARGS("--pgroup", "--rlimit", "nofile=50"), NULL);
+	assert_true(report_is_long(&rep, "pgid", report_long(&rep, "pid")));
+	assert_false(report_is_long(&rep, "sid", report_long(&rep, "pid")));
+	assert_true(report_is(&rep, "rlimit.nofile", "50:50"));
+	report_free(&rep);
+}
+
+static void test_tool_run_credentials(void **state)
+{
+	struct report rep;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip_because("changing credentials needs root");
+	run_probe(&rep, ARGS("--uid", "65534", "--gid", "65534", "--groups", "65534,100"), NULL);
+	assert_true(report_is_long(&rep, "uid", 65534));
+	assert_true(report_is_long(&rep, "euid", 65534));
+	assert_true(report_is_long(&rep, "gid", 65534));
+	assert_true(report_list_has(&rep, "groups", 100));
+	assert_true(report_list_has(&rep, "groups", 65534));
+	report_free(&rep);
+	run_probe(&rep, ARGS("--uid", "nobody", "--groups", "0"), NULL);
+	assert_true(report_is_long(&rep, "uid", 65534));
+	assert_true(report_is(&rep, "groups", "0"));
+	report_free(&rep);
+}
+
+static void test_tool_run_chroot(void **state)
+{
+	char *dir, *copy;
+	struct result r;
+
+	(void)state;
+	if (!SUBPROC_TEST_PROBE_STATIC)
+		skip_because("the probe is not linked statically");
+	if (geteuid() != 0)
+		skip_because("chroot needs root");
+	dir = tempdir_make();
+	copy = probe_copy(dir, "probe");
+	tool(&r, ARGS("run", "--chroot", dir, "-C", "/", "--", "/probe"));
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out.data, "\ncwd=/\n"));
+	result_free(&r);
+	free(copy);
+	tempdir_remove(dir);
+}
+
+static void test_tool_run_launch(void **state)
+{
+	static const char *const paths[] = {"clone3", "clone", "fork"};
+	struct result r;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		struct report rep;
+		run_probe(&rep, ARGS("--launch", paths[i]), NULL);
+		assert_true(report_is(&rep, "argv.0", PROBE));
+		report_free(&rep);
+	}
+	tool(&r, ARGS("run", "--launch", "spoon", "--", "true"));
+	assert_int_equal(r.code, 125);
+	assert_non_null(strstr(r.err.data, "subproc: --launch: expected clone3, clone or fork"));
+	result_free(&r);
+}
+
+/* A non-close-on-exec fd of the tool's caller (fd 20 here) reaches the
+ * child only when named with --keep-fd or with --inherit-fds. */
+static void test_tool_run_fds(void **state)
+{
+	int extra[18], marker = fd_marker(false, 40);
+	struct report rep;
+	struct result r;
+
+	(void)state;
+	assert_true(marker >= 0);
+	for (int i = 0; i < 17; i++)
+		extra[i] = -1;
+	extra[17] = marker; /* the tool's fd 3 + 17 = 20 */
+	tool_with(&r, ARGS("run", "--", PROBE), NULL, extra, 18);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(report_parse_text(r.out.data, r.out.len, &rep), 0);
+	assert_true(report_is(&rep, "fds", "0,1,2"));
+	report_free(&rep);
+	result_free(&r);
+
+	tool_with(&r, ARGS("run", "--keep-fd", "20", "--", PROBE), NULL, extra, 18);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(report_parse_text(r.out.data, r.out.len, &rep), 0);
+	assert_true(report_is(&rep, "fds", "0,1,2,20"));
+	assert_true(report_fd_is(&rep, 20, marker));
+	report_free(&rep);
+	result_free(&r);
+
+	tool_with(&r, ARGS("run", "--inherit-fds", "--", PROBE), NULL, extra, 18);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(report_parse_text(r.out.data, r.out.len, &rep), 0);
+	assert_true(report_list_has(&rep, "fds", 20));
+	report_free(&rep);
+	result_free(&r);
+
+	tool(&r, ARGS("run", "--keep-fd", "2", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	/* Naming an fd the tool does not have is a start error, with its fd. */
+	tool(&r, ARGS("run", "--keep-fd", "77", "--", "true"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(r.err.data, "subproc: dup2 fd 77: EBADF: bad file descriptor\n");
+	result_free(&r);
+	close(marker);
+}
+
+/* --- run: streams --------------------------------------------------------- */
+
+static void test_tool_run_stdio(void **state)
+{
+	char *dir = tempdir_make(), out[4200], in[4200];
+	struct result r;
+	char buf[256] = "";
+	int fd;
+
+	(void)state;
+	snprintf(out, sizeof out, "%s/out", dir);
+	snprintf(in, sizeof in, "%s/in", dir);
+	free(file_make(dir, "in", "from file\n", 10, 0644));
+
+	/* inherit (the default): the tool's own stdin and stdout. */
+	tool_with(&r, ARGS("run", "--", "cat"), "fed\n", NULL, 0);
+	assert_string_equal(r.out.data, "fed\n");
+	result_free(&r);
+	tool_with(&r, ARGS("run", "--stdin", "inherit", "--stdout", "inherit", "--", "cat"),
+	          "fed\n", NULL, 0);
+	assert_string_equal(r.out.data, "fed\n");
+	result_free(&r);
+	/* null */
+	tool_with(&r, ARGS("run", "--stdin", "null", "--", "cat"), "fed\n", NULL, 0);
+	assert_int_equal(r.out.len, 0);
+	assert_int_equal(r.code, 0);
+	result_free(&r);
+	tool(&r, ARGS("run", "--stdout", "null", "--stderr", "null", "--", "sh", "-c",
+	              "echo out; echo err >&2"));
+	assert_int_equal(r.out.len, 0);
+	assert_int_equal(r.err.len, 0);
+	result_free(&r);
+	/* stderr to stdout, in order */
+	tool(&r, ARGS("run", "--stderr", "stdout", "--", "sh", "-c", "echo 1; echo 2 >&2; echo 3"));
+	assert_string_equal(r.out.data, "1\n2\n3\n");
+	assert_int_equal(r.err.len, 0);
+	result_free(&r);
+	/* paths: stdin from a file, stdout truncated then appended, stderr */
+	tool(&r, ARGS("run", "--stdin", in, "--stdout", out, "--", "cat"));
+	assert_int_equal(r.code, 0);
+	result_free(&r);
+	tool(&r, ARGS("run", "--append", "--stdin", in, "--stdout", out, "--stderr", out, "--",
+	              "sh", "-c", "cat; echo e >&2"));
+	result_free(&r);
+	tool(&r, ARGS("run", "--stdin", "null", "--stderr", out, "--append", "--", "sh", "-c",
+	              "echo last >&2"));
+	result_free(&r);
+	fd = open(out, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(read(fd, buf, sizeof buf - 1) > 0);
+	close(fd);
+	assert_string_equal(buf, "from file\nfrom file\ne\nlast\n");
+	tool(&r, ARGS("run", "--stdout", out, "--", "echo", "truncated"));
+	result_free(&r);
+	memset(buf, 0, sizeof buf);
+	fd = open(out, O_RDONLY | O_CLOEXEC);
+	assert_true(read(fd, buf, sizeof buf - 1) > 0);
+	close(fd);
+	assert_string_equal(buf, "truncated\n");
+
+	/* A path that cannot be opened: the "open" step, exit 125. */
+	tool(&r, ARGS("run", "--stdin", "/subproc-no-such-file", "--", "cat"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(
+		r.err.data,
+		"subproc: open /subproc-no-such-file: ENOENT: no such file or directory\n");
+	result_free(&r);
+	tool(&r, ARGS("run", "--stdout", "stdout", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	tempdir_remove(dir);
+}
+
+/* --- run: exit statuses, errors, JSON -------------------------------------- */
+
+static void test_tool_run_exit_statuses(void **state)
+{
+	char *dir = tempdir_make(), *plain;
+	struct result r;
+
+	(void)state;
+	plain = file_make(dir, "plain", "not a program\n", 14, 0644);
+	tool(&r, ARGS("run", "--", PROBE, "--exit", "7"));
+	assert_int_equal(r.code, 7);
+	result_free(&r);
+	tool(&r, ARGS("run", "--", PROBE, "--raise", "USR1"));
+	assert_int_equal(r.code, 128 + SIGUSR1);
+	result_free(&r);
+	tool(&r, ARGS("run", "--", "subproc-no-such-program"));
+	assert_int_equal(r.code, 127);
+	assert_string_equal(r.err.data,
+	                    "subproc: lookpath subproc-no-such-program: ENOENT: no such file or "
+	                    "directory\n");
+	result_free(&r);
+	tool(&r, ARGS("run", "--", "/subproc-no-such-program"));
+	assert_int_equal(r.code, 127);
+	result_free(&r);
+	tool(&r, ARGS("run", "--", plain));
+	assert_int_equal(r.code, 126);
+	assert_non_null(strstr(r.err.data, "subproc: execve "));
+	assert_non_null(strstr(r.err.data, ": EACCES: permission denied\n"));
+	result_free(&r);
+	tool(&r, ARGS("run", "-C", "/subproc-no-such-dir", "--", "true"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(
+		r.err.data,
+		"subproc: chdir /subproc-no-such-dir: ENOENT: no such file or directory\n");
+	result_free(&r);
+	tool(&r, ARGS("run", "--no-such-option", "--", "true"));
+	assert_int_equal(r.code, 125);
+	assert_non_null(strstr(r.err.data, "subproc: run: unknown option --no-such-option"));
+	result_free(&r);
+	tool(&r, ARGS("run"));
+	assert_int_equal(r.code, 125);
+	assert_non_null(strstr(r.err.data, "subproc: run: no program given"));
+	result_free(&r);
+	tool(&r, ARGS("run", "-t", "soon", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	tool(&r, ARGS("run", "--rlimit", "bogus=1", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	tool(&r, ARGS("frobnicate"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	free(plain);
+	tempdir_remove(dir);
+}
+
+static void test_tool_run_json(void **state)
+{
+	char *dir = tempdir_make(), file[4200];
+	struct result r;
+	struct json *j;
+	subproc_output text = {0};
+	subproc_cmd *cat = NULL;
+
+	(void)state;
+	tool(&r, ARGS("run", "--json", "--", PROBE, "--exit", "3", "--touch-mib", "8"));
+	assert_int_equal(r.code, 3);
+	j = json_of(&r);
+	assert_int_equal(json_len(json_get(j, "argv")), 5);
+	assert_true(is_str(json_at(json_get(j, "argv"), 0), PROBE));
+	assert_true(is_str(json_at(json_get(j, "argv"), 2), "3"));
+	assert_true(json_get(j, "pid")->type == JSON_NUMBER && json_get(j, "pid")->number > 1);
+	assert_true(is_num(json_get(j, "exit_code"), 3));
+	assert_true(is_null(json_get(j, "signal")));
+	assert_true(is_bool(json_get(j, "core_dumped"), false));
+	assert_true(is_bool(json_get(j, "timed_out"), false));
+	assert_true(json_get(j, "wall_seconds")->number > 0);
+	assert_true(json_get(j, "user_seconds")->type == JSON_NUMBER);
+	assert_true(json_get(j, "system_seconds")->type == JSON_NUMBER);
+	assert_true(json_get(j, "max_rss_kib")->number >= 8 * 1024);
+	assert_null(json_get(j, "error"));
+	json_free(j);
+	result_free(&r);
+
+	/* Killed by a signal: exit_code null, the signal's name. */
+	tool(&r, ARGS("run", "--json", "--", PROBE, "--raise", "KILL"));
+	assert_int_equal(r.code, 128 + SIGKILL);
+	j = json_of(&r);
+	assert_true(is_null(json_get(j, "exit_code")));
+	assert_true(is_str(json_get(j, "signal"), "SIGKILL"));
+	json_free(j);
+	result_free(&r);
+
+	/* A failed start: the error object. */
+	tool(&r, ARGS("run", "--json=/dev/stdout", "--", "subproc-no-such-program"));
+	assert_int_equal(r.code, 127);
+	j = json_parse(r.out.data);
+	assert_non_null(j);
+	assert_true(is_null(json_get(j, "pid")));
+	assert_true(is_str(json_get(json_get(j, "error"), "step"), "lookpath"));
+	assert_true(is_str(json_get(json_get(j, "error"), "errno"), "ENOENT"));
+	assert_true(is_str(json_get(json_get(j, "error"), "message"),
+	                   "lookpath subproc-no-such-program: ENOENT: no such file or directory"));
+	json_free(j);
+	result_free(&r);
+
+	/* --json=FILE */
+	snprintf(file, sizeof file, "%s/report.json", dir);
+	{
+		const char *args[] = {"run", NULL, "--", "echo", "hi", NULL};
+		char opt[4300];
+		snprintf(opt, sizeof opt, "--json=%s", file);
+		args[1] = opt;
+		tool(&r, args);
+	}
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "hi\n");
+	assert_int_equal(r.err.len, 0);
+	result_free(&r);
+	assert_int_equal(subproc_cmd_new(&cat, ARGS("cat", file)), 0);
+	assert_int_equal(subproc_cmd_output(cat, &text, NULL, NULL, NULL), 0);
+	subproc_cmd_free(cat);
+	j = json_parse(text.data);
+	assert_non_null(j);
+	assert_true(is_num(json_get(j, "exit_code"), 0));
+	json_free(j);
+	subproc_output_free(&text);
+	tempdir_remove(dir);
+}
+
+/* --- run: timeouts and signals --------------------------------------------- */
+
+static void test_tool_run_timeout(void **state)
+{
+	struct result r;
+	struct json *j;
+
+	(void)state;
+	tool(&r, ARGS("run", "--json", "-t", "0.1", "--", "sleep", "100"));
+	assert_int_equal(r.code, 124);
+	j = json_of(&r);
+	assert_true(is_bool(json_get(j, "timed_out"), true));
+	assert_true(is_str(json_get(j, "signal"), "SIGTERM"));
+	json_free(j);
+	result_free(&r);
+
+	tool(&r,
+	     ARGS("run", "--json", "--timeout", "0.1", "--signal", "INT", "--", "sleep", "100"));
+	assert_int_equal(r.code, 124);
+	j = json_of(&r);
+	assert_true(is_str(json_get(j, "signal"), "SIGINT"));
+	json_free(j);
+	result_free(&r);
+
+	/* A child that ignores the signal gets SIGKILL after --kill-after;
+	 * with --pgroup its grandchild too (or the pipe would stay open). */
+	tool(&r, ARGS("run", "--json", "--pgroup", "-t", "0.1", "-s", "SIGTERM", "-k", "0.1", "--",
+	              "sh", "-c", "trap '' TERM; sleep 100; exit 0"));
+	assert_int_equal(r.code, 124);
+	j = json_of(&r);
+	assert_true(is_str(json_get(j, "signal"), "SIGKILL"));
+	json_free(j);
+	result_free(&r);
+
+	tool(&r, ARGS("run", "-s", "NOTASIG", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+}
+
+/* SIGTERM to `subproc run` goes to the child, and the tool exits as the
+ * child did: 143. */
+static void test_tool_run_forwards_signals(void **state)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		subproc_cmd *cmd = NULL;
+		subproc_status st;
+		char buf[16];
+
+		assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "run", "--", "sh", "-c",
+		                                            "echo ready; exec sleep 100")),
+		                 0);
+		assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE), 0);
+		assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+		/* "ready" comes once the child runs, so the tool's handlers are
+		 * in place. */
+		assert_int_equal(read(subproc_cmd_fd(cmd, 1), buf, 6), 6);
+		assert_int_equal(subproc_signal(subproc_cmd_proc(cmd), sigs[i]), 0);
+		assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+		assert_true(subproc_status_exited(st.status));
+		assert_int_equal(subproc_status_exit_code(st.status), 128 + sigs[i]);
+		subproc_cmd_free(cmd);
+	}
+}
+
+/* --- pipe ----------------------------------------------------------------- */
+
+static void test_tool_pipe_stages_and_json(void **state)
+{
+	struct result r;
+	struct json *j;
+	const struct json *stages;
+
+	(void)state;
+	tool_with(&r, ARGS("pipe", "--json", "--", "cat", "|", "sort", "|", "head", "-n", "2"),
+	          "c\na\nb\n", NULL, 0);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "a\nb\n");
+	j = json_of(&r);
+	stages = json_get(j, "stages");
+	assert_int_equal(json_len(stages), 3);
+	assert_true(is_str(json_at(json_get(json_at(stages, 2), "argv"), 0), "head"));
+	assert_true(is_str(json_at(json_get(json_at(stages, 2), "argv"), 2), "2"));
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(is_num(json_get(json_at(stages, i), "exit_code"), 0));
+		assert_true(json_get(json_at(stages, i), "pid")->number > 1);
+	}
+	assert_true(is_bool(json_get(j, "pipefail"), false));
+	assert_true(is_num(json_get(j, "exit_status"), 0));
+	json_free(j);
+	result_free(&r);
+}
+
+static void test_tool_pipe_pipefail(void **state)
+{
+	struct result r;
+	struct json *j;
+
+	(void)state;
+	tool(&r, ARGS("pipe", "--", "sh", "-c", "exit 3", "|", "cat"));
+	assert_int_equal(r.code, 0);
+	result_free(&r);
+	tool(&r, ARGS("pipe", "--json", "--pipefail", "--", "sh", "-c", "exit 3", "|", "sh", "-c",
+	              "cat; exit 4", "|", "cat"));
+	assert_int_equal(r.code, 4);
+	j = json_of(&r);
+	assert_true(is_num(json_get(json_at(json_get(j, "stages"), 0), "exit_code"), 3));
+	assert_true(is_num(json_get(json_at(json_get(j, "stages"), 1), "exit_code"), 4));
+	assert_true(is_bool(json_get(j, "pipefail"), true));
+	json_free(j);
+	result_free(&r);
+	tool(&r, ARGS("pipe", "--", "true", "|", "sh", "-c", "kill -KILL $$"));
+	assert_int_equal(r.code, 128 + SIGKILL);
+	result_free(&r);
+}
+
+static void test_tool_pipe_streams_and_options(void **state)
+{
+	char *dir = tempdir_make(), in[4200], out[4200], buf[256] = "";
+	struct result r;
+	int fd;
+
+	(void)state;
+	snprintf(in, sizeof in, "%s/in", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	free(file_make(dir, "in", "z\ny\n", 4, 0644));
+	/* --stdin is the first stage's, --stdout the last's, --stderr every
+	 * stage's; -e and -C apply to each stage. */
+	tool(&r, ARGS("pipe", "--stdin", in, "--stdout", out, "--stderr", "null", "-e", "V=v", "-C",
+	              dir, "--", "sh", "-c", "cat; echo $V; pwd; echo e1 >&2", "|", "sh", "-c",
+	              "sort; echo $V; echo e2 >&2"));
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.out.len, 0);
+	assert_int_equal(r.err.len, 0);
+	result_free(&r);
+	fd = open(out, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(read(fd, buf, sizeof buf - 1) > 0);
+	close(fd);
+	{
+		char want[4400];
+		/* sort orders "/dir", "v", "y", "z" bytewise. */
+		snprintf(want, sizeof want, "%s\nv\ny\nz\nv\n", dir);
+		assert_string_equal(buf, want);
+	}
+
+	tool(&r, ARGS("pipe", "--stderr", "stdout", "--", "sh", "-c", "echo a >&2", "|", "cat"));
+	assert_string_equal(r.out.data, "a\n");
+	result_free(&r);
+
+	tool(&r, ARGS("pipe", "--json", "-t", "0.1", "--", "sleep", "100", "|", "sleep", "100"));
+	assert_int_equal(r.code, 124);
+	{
+		struct json *j = json_of(&r);
+		assert_true(is_bool(json_get(j, "timed_out"), true));
+		assert_true(
+			is_str(json_get(json_at(json_get(j, "stages"), 1), "signal"), "SIGTERM"));
+		json_free(j);
+	}
+	result_free(&r);
+
+	tool(&r, ARGS("pipe", "--", "true", "|", "|", "true"));
+	assert_int_equal(r.code, 125);
+	assert_non_null(strstr(r.err.data, "subproc: pipe: empty stage"));
+	result_free(&r);
+	tool(&r, ARGS("pipe", "--setsid", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	tool(&r, ARGS("run", "--pipefail", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+
+	tool(&r, ARGS("pipe", "--json", "--", "true", "|", "subproc-no-such-program"));
+	assert_int_equal(r.code, 127);
+	assert_non_null(strstr(r.err.data, "subproc: stage 2: lookpath subproc-no-such-program: "
+	                                   "ENOENT: no such file or directory\n"));
+	{
+		struct json *j = json_parse(strchr(r.err.data, '\n') + 1);
+		assert_non_null(j);
+		assert_true(is_num(json_get(j, "failed_stage"), 1));
+		assert_true(is_str(json_get(json_get(j, "error"), "errno"), "ENOENT"));
+		json_free(j);
+	}
+	result_free(&r);
+	tempdir_remove(dir);
+}
+
+/* --- the rest ------------------------------------------------------------- */
+
+static void test_tool_help_version_bench(void **state)
+{
+	struct result r;
+	char want[64];
+
+	(void)state;
+	tool(&r, ARGS("--version"));
+	snprintf(want, sizeof want, "subproc %s\n", subproc_version());
+	assert_string_equal(r.out.data, want);
+	result_free(&r);
+	tool(&r, ARGS("run", "--help"));
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out.data, "Usage: subproc run"));
+	assert_non_null(strstr(r.out.data, "--keep-fd N"));
+	result_free(&r);
+	tool(&r, ARGS("pipe", "--help"));
+	assert_non_null(strstr(r.out.data, "--pipefail"));
+	result_free(&r);
+	tool(&r, ARGS("bench", "--count", "3"));
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out.data, "subproc clone3"));
+	assert_non_null(strstr(r.out.data, "posix_spawn"));
+	result_free(&r);
+	tool(&r, ARGS("bench", "--count", "0"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+}
+
+TEST_MAIN(cmocka_unit_test(test_tool_run_cwd_env),
+          cmocka_unit_test(test_tool_run_session_group_umask_rlimit),
+          cmocka_unit_test(test_tool_run_credentials), cmocka_unit_test(test_tool_run_chroot),
+          cmocka_unit_test(test_tool_run_launch), cmocka_unit_test(test_tool_run_fds),
+          cmocka_unit_test(test_tool_run_stdio), cmocka_unit_test(test_tool_run_exit_statuses),
+          cmocka_unit_test(test_tool_run_json), cmocka_unit_test(test_tool_run_timeout),
+          cmocka_unit_test(test_tool_run_forwards_signals),
+          cmocka_unit_test(test_tool_pipe_stages_and_json),
+          cmocka_unit_test(test_tool_pipe_pipefail),
+          cmocka_unit_test(test_tool_pipe_streams_and_options),
+          cmocka_unit_test(test_tool_help_version_bench))
