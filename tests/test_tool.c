@@ -673,6 +673,50 @@ static void test_tool_pipe_streams_and_options(void **state)
 	tempdir_remove(dir);
 }
 
+/* The child options reach every stage; the stop options act on the group;
+ * a signal to the tool reaches every stage. */
+static void test_tool_pipe_child_and_stop_options(void **state)
+{
+	struct result r;
+	struct report rep;
+	struct json *j;
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	char buf[8];
+
+	(void)state;
+	tool(&r, ARGS("pipe", "--umask", "077", "--rlimit", "nofile=33", "--launch", "fork", "--",
+	              PROBE, "|", "cat"));
+	assert_int_equal(r.code, 0);
+	assert_int_equal(report_parse_text(r.out.data, r.out.len, &rep), 0);
+	assert_true(report_is(&rep, "umask", "0077"));
+	assert_true(report_is(&rep, "rlimit.nofile", "33:33"));
+	/* The stage runs in the pipeline's group, which its first stage leads. */
+	assert_true(report_is_long(&rep, "pgid", report_long(&rep, "pid")));
+	report_free(&rep);
+	result_free(&r);
+
+	tool(&r, ARGS("pipe", "--json", "-t", "0.1", "-s", "INT", "-k", "0.1", "--", "sh", "-c",
+	              "trap '' INT; sleep 100; exit 0", "|", "cat"));
+	assert_int_equal(r.code, 124);
+	j = json_of(&r);
+	assert_true(is_str(json_get(json_at(json_get(j, "stages"), 0), "signal"), "SIGKILL"));
+	assert_true(is_str(json_get(json_at(json_get(j, "stages"), 1), "signal"), "SIGINT"));
+	json_free(j);
+	result_free(&r);
+
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "pipe", "--", "sh", "-c",
+	                                            "echo ready; exec sleep 100", "|", "cat")),
+	                 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE), 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	assert_int_equal(read(subproc_cmd_fd(cmd, 1), buf, 6), 6);
+	assert_int_equal(subproc_signal(subproc_cmd_proc(cmd), SIGTERM), 0);
+	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 128 + SIGTERM);
+	subproc_cmd_free(cmd);
+}
+
 /* --- the rest ------------------------------------------------------------- */
 
 static void test_tool_help_version_bench(void **state)
@@ -713,4 +757,5 @@ TEST_MAIN(cmocka_unit_test(test_tool_run_cwd_env),
           cmocka_unit_test(test_tool_pipe_stages_and_json),
           cmocka_unit_test(test_tool_pipe_pipefail),
           cmocka_unit_test(test_tool_pipe_streams_and_options),
+          cmocka_unit_test(test_tool_pipe_child_and_stop_options),
           cmocka_unit_test(test_tool_help_version_bench))
