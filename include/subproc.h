@@ -599,9 +599,12 @@ SUBPROC_API int subproc_cmd_extra_fd(subproc_cmd *cmd, int fd);
  * Bounds wait, run, output and communicate. At `timeout_ms` after the start
  * the child receives `sig` (0 means SIGTERM), sent to its whole process
  * group when it has its own (SUBPROC_SETPGID or SUBPROC_SETSID); if it is
- * still there `grace_ms` later, SIGKILL. Such an end makes the call return
- * -ETIMEDOUT with the status filled. timeout_ms <= 0 means no timeout.
- * Returns 0 or -EINVAL.
+ * still there `grace_ms` later, SIGKILL. With a group, members that outlive
+ * the child (say, a grandchild that ignores the signal) get SIGKILL when the
+ * grace period ends, so the call returns only once the group is empty or
+ * killed. Such an end makes the call return -ETIMEDOUT with the status
+ * filled. timeout_ms <= 0 means no timeout. Returns 0 or -EINVAL (sig not a
+ * signal number, grace_ms < 0).
  */
 SUBPROC_API int subproc_cmd_timeout(subproc_cmd *cmd, int timeout_ms, int sig, int grace_ms);
 
