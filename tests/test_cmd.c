@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,28 @@ static void test_cmd_communicate_sizes(void **state)
 	communicate_cat(65536 + 1);
 }
 
+/* Regression (found by fuzz_cmd): a stream that ended before its first
+ * byte left out.data allocated but not terminated. M_PERTURB (and ASan's
+ * malloc fill) make fresh memory non-zero, so the bug shows every time. */
+static void test_cmd_empty_output_is_terminated(void **state)
+{
+	subproc_cmd *cmd = cmd_of(ARGS("true"));
+	subproc_output out = {0}, err = {0};
+
+	(void)state;
+	mallopt(M_PERTURB, 0xa5);
+	assert_int_equal(subproc_cmd_output(cmd, &out, &err, NULL, NULL), 0);
+	mallopt(M_PERTURB, 0);
+	assert_int_equal(out.len, 0);
+	assert_non_null(out.data);
+	assert_int_equal(out.data[0], '\0');
+	assert_non_null(err.data);
+	assert_int_equal(err.data[0], '\0');
+	subproc_output_free(&out);
+	subproc_output_free(&err);
+	subproc_cmd_free(cmd);
+}
+
 /* 64 MiB each way at once: cat writes back while it is still being fed,
  * so a communicate that wrote all before reading would deadlock (the
  * ctest timeout would then fail the test). stderr gets 64 MiB as well. */
@@ -752,6 +775,7 @@ TEST_MAIN(cmocka_unit_test(test_cmd_stdio_inherit), cmocka_unit_test(test_cmd_st
           cmocka_unit_test(test_cmd_env_ops), cmocka_unit_test(test_cmd_dir_args_and_attr),
           cmocka_unit_test(test_cmd_path_search_and_errors),
           cmocka_unit_test(test_cmd_communicate_sizes),
+          cmocka_unit_test(test_cmd_empty_output_is_terminated),
           cmocka_unit_test(test_cmd_communicate_64mib_both_ways),
           cmocka_unit_test(test_cmd_child_never_reads_stdin),
           cmocka_unit_test(test_cmd_child_closes_stdout_early),

@@ -52,6 +52,9 @@ static int sink_reserve(struct sink *s, size_t n)
 	p = realloc(o->data, cap);
 	if (p == NULL)
 		return -ENOMEM;
+	/* Terminated from the start: a stream that ends before its first
+	 * byte must still read as "". */
+	p[o->len] = '\0';
 	o->data = p;
 	s->cap = cap;
 	return 0;
