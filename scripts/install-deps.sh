@@ -1,8 +1,10 @@
 #!/bin/sh
 # shellcheck disable=SC2086 # $PACKAGES and $missing split into words on purpose
-# Installs the Debian packages that `make check` needs and the machine lacks.
-# Idempotent: with everything present it changes nothing and needs no network.
-# Not root and something missing: says what to install and exits 1.
+# Installs the Debian packages that `make check` needs and the machine lacks;
+# with --ci, also those of .ci/run's other stages (clang, the analysers,
+# valgrind). Idempotent: with everything present it changes nothing and needs
+# no network. Not root and something missing: says what to install and
+# exits 1.
 set -eu
 
 # One package a line; add new needs here.
@@ -10,6 +12,14 @@ PACKAGES="
 libcmocka-dev
 pkg-config
 "
+if [ "${1:-}" = "--ci" ]; then
+	PACKAGES="$PACKAGES
+clang
+clang-tidy
+cppcheck
+valgrind
+"
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: not a Debian system; make sure these (or their equivalents) are" \

@@ -63,8 +63,8 @@ struct subproc_cmd {
  * to *fd[0] while reading *fd[1] and *fd[2] into out[1] and out[2] (NULL:
  * drained and dropped), closing each fd (setting it to -1) when done.
  * At `deadline` (or when a limit is passed) it calls kill(ctx, sig), then
- * kill(ctx, SIGKILL) after grace_ms. When `pidfd` polls readable it calls
- * exited(ctx), and stops reading grace_ms later if a stop is under way,
+ * kill(ctx, SIGKILL) after grace_ms. When the child exits (`pidfd` polls readable, or waitid on
+ * `pid` says so) it calls exited(ctx), and stops reading grace_ms later if a stop is under way,
  * else waitdelay_ms later (0: at EOF only).
  */
 struct cmd_io {
@@ -77,6 +77,7 @@ struct cmd_io {
 	int64_t deadline; /* -1 for none */
 	int grace_ms, waitdelay_ms, sig;
 	int pidfd;
+	pid_t pid; /* without a pidfd (-1), the exit is looked for by pid */
 	void *ctx;
 	void (*kill)(void *ctx, int sig);
 	void (*exited)(void *ctx);

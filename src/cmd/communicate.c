@@ -17,9 +17,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK 65536
+/* How often to look for the child's exit when there is no pidfd to poll. */
+#define POLL_EXIT_MS 20
 
 struct sink {
 	subproc_output *out;
@@ -167,11 +170,32 @@ static int64_t earliest(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* True once `pid` has exited; it is left to be reaped. */
+static bool has_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
+}
+
+/* The child exited. A grandchild may hold the pipes for ever: from here the
+ * reading is bounded. Returns when to stop reading, or -1 for at EOF. */
+static int64_t exited(struct cmd_io *io)
+{
+	io->exited(io->ctx);
+	if (io->stage != 0)
+		return cmd_now_ms() + io->grace_ms;
+	if (io->waitdelay_ms > 0)
+		return cmd_now_ms() + io->waitdelay_ms;
+	return -1;
+}
+
 int cmd_io_run(struct cmd_io *io)
 {
 	struct sink sinks[3];
 	sigset_t pipeset, oldmask, pending;
-	bool sigpipe_pending, wrote_epipe = false, watching = io->pidfd >= 0;
+	bool sigpipe_pending, wrote_epipe = false, watching = io->pidfd >= 0 || io->pid > 0;
 	int64_t drain_until = -1;
 	size_t written = 0;
 	int r, result = 0;
@@ -208,12 +232,16 @@ int cmd_io_run(struct cmd_io *io)
 		}
 		if (n == 0)
 			break;
-		if (watching)
+		if (watching && io->pidfd >= 0)
 			pfd[n] = (struct pollfd){.fd = io->pidfd, .events = POLLIN}, src[n++] = 3;
 
 		now = cmd_now_ms();
 		wake = io->stage == 0 ? io->deadline : io->stage == 1 ? io->kill_at : -1;
 		wake = earliest(wake, drain_until);
+		/* Without a pidfd nothing wakes us when the child exits: look
+		 * every POLL_EXIT_MS instead. */
+		if (watching && io->pidfd < 0)
+			wake = earliest(wake, now + POLL_EXIT_MS);
 		r = poll(pfd, (nfds_t)n, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));
 		if (r < 0 && errno != EINTR) {
 			result = -errno;
@@ -228,22 +256,18 @@ int cmd_io_run(struct cmd_io *io)
 				                  left < CHUNK ? left : CHUNK);
 				if (w > 0) {
 					written += (size_t)w;
-				} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				} else if (w < 0 && errno == EPIPE) {
 					/* The reader is gone: no more input. */
-					wrote_epipe = errno == EPIPE;
+					wrote_epipe = true;
 					written = io->inlen;
+				} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+					result = -errno;
 				}
 				if (written == io->inlen)
 					io_close(io, 0);
 			} else if (src[k] == 3) {
-				/* Exited. A grandchild may hold the pipes for
-				 * ever; from here the reading is bounded. */
 				watching = false;
-				io->exited(io->ctx);
-				if (io->stage != 0)
-					drain_until = cmd_now_ms() + io->grace_ms;
-				else if (io->waitdelay_ms > 0)
-					drain_until = cmd_now_ms() + io->waitdelay_ms;
+				drain_until = exited(io);
 			} else {
 				int got = sink_read(&sinks[src[k]], pfd[k].fd);
 				if (got <= 0)
@@ -258,6 +282,10 @@ int cmd_io_run(struct cmd_io *io)
 		}
 		if (result < 0)
 			break;
+		if (watching && io->pidfd < 0 && has_exited(io->pid)) {
+			watching = false;
+			drain_until = exited(io);
+		}
 		now = cmd_now_ms();
 		if (io->stage == 0 && io->deadline >= 0 && now >= io->deadline) {
 			io->timed_out = true;
@@ -346,6 +374,7 @@ int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subpro
 	for (int i = 0; i < 3; i++)
 		io.fd[i] = &c->io[i].parent;
 	io.pidfd = subproc_pidfd(c->proc);
+	io.pid = subproc_pid(c->proc);
 	if (c->timeout_ms > 0)
 		io.deadline = c->started_ms + c->timeout_ms;
 

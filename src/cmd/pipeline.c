@@ -41,7 +41,7 @@ int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd)
 		return -EBUSY;
 	if (pl->n == pl->cap) {
 		size_t cap = pl->cap ? pl->cap * 2 : 4;
-		subproc_cmd **p = realloc(pl->cmds, cap * sizeof *p);
+		subproc_cmd **p = realloc(pl->cmds, cap * sizeof(subproc_cmd *));
 		if (p == NULL)
 			return -ENOMEM;
 		pl->cmds = p;
@@ -259,6 +259,7 @@ int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t in
 	io.waitdelay_ms = last->waitdelay_ms;
 	io.sig = pl->sig;
 	io.pidfd = subproc_pidfd(last->proc);
+	io.pid = subproc_pid(last->proc);
 	io.ctx = pl;
 	io.kill = pl_io_kill;
 	io.exited = pl_io_exited;

@@ -75,6 +75,7 @@ static int spawn_once(const struct bench *b, int m)
 		}
 		break;
 	default:
+		/* NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.vfork): measured on purpose */
 		pid = vfork();
 		if (pid == 0) {
 			execve(b->child, argv, environ);
@@ -202,7 +203,7 @@ int tool_bench(int argc, char **argv)
 		ws[t] = (struct worker){&b, t};
 		if (pthread_create(&tids[t], NULL, work, &ws[t]) != 0) {
 			tool_error("bench: cannot create a thread");
-			return TOOL_EXIT_FAILED;
+			exit(TOOL_EXIT_FAILED); /* other threads may be running */
 		}
 	}
 	for (int t = 0; t < b.threads; t++)

@@ -242,7 +242,7 @@ static int parse_rlimit(struct tool_opts *o, const char *arg)
 	if ((l = push(&o->rlimits, &o->nrlimits, sizeof *l)) == NULL)
 		return -1;
 	l->resource = rlimit_names[i].resource;
-	strcpy(value, eq + 1);
+	memcpy(value, eq + 1, strlen(eq + 1) + 1); /* length checked above */
 	colon = strchr(value, ':');
 	if (colon != NULL)
 		*colon = '\0';
@@ -353,7 +353,7 @@ int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		case 'i':
 			if ((op = push(&o->env, &o->nenv, sizeof *op)) == NULL)
 				return -1;
-			op->kind = c == 'e' ? 's' : c == 'u' ? 'u' : 'c';
+			op->kind = (char)(c == 'e' ? 's' : c == 'u' ? 'u' : 'c');
 			if (c == 'e') {
 				char *eq = strchr(optarg, '=');
 				if (eq == NULL || eq == optarg) {

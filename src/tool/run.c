@@ -247,7 +247,7 @@ int tool_pipe(int argc, char **argv)
 	subproc_error err = {0};
 	size_t n = 0, start = 0;
 	bool timed_out = false, started = false;
-	double t0 = tool_now();
+	double t0;
 	int r, code;
 	FILE *json;
 
@@ -282,8 +282,12 @@ int tool_pipe(int argc, char **argv)
 		start = (size_t)i + 1;
 		n++;
 	}
+	if (n == 0) { /* tool_parse saw to it; this keeps the reasoning local */
+		tool_error("pipe: no stage");
+		goto out;
+	}
 	st = calloc(n, sizeof *st);
-	procs = calloc(n, sizeof *procs);
+	procs = calloc(n, sizeof(subproc_proc *));
 	if (st == NULL || procs == NULL) {
 		tool_error("out of memory");
 		goto out;

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Static analysis, failing on any finding: clang-tidy with the committed
+# .clang-tidy over the library and tool sources, and cppcheck.
+#
+# usage: scripts/ci/lint.sh   (BUILD_DIR with compile_commands.json, default build-lint)
+set -eu
+cd "$(dirname "$0")/../.."
+build=${BUILD_DIR:-build-lint}
+
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" -j2 --target subproc_names >/dev/null
+
+status=0
+echo "== clang-tidy"
+for f in $(find src -name '*.c' | sort); do
+	clang-tidy -p "$build" --quiet "$f" 2>/dev/null || status=1
+done
+echo "== cppcheck"
+cppcheck --quiet --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
+	--std=c11 -D__linux__ -D__x86_64__ -D_GNU_SOURCE -DSUBPROC_BUILDING \
+	-Iinclude -Isrc -I"$build/gen" -j2 src || status=1
+[ $status = 0 ] && echo "lint: no findings"
+exit $status
