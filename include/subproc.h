@@ -435,6 +435,17 @@ typedef struct subproc_status {
  * On Linux a timed wait for the end polls the pidfd; stops and continues,
  * and systems without pidfds, are polled with a sleep that starts at 1 ms
  * and grows to 50 ms. No SIGCHLD handler is installed.
+ *
+ * Callers that reap children themselves: with SIGCHLD set to SIG_IGN (or
+ * SA_NOCLDWAIT) the kernel reaps each child the moment it ends and keeps no
+ * status, so the wait still lasts until the child has ended (or the timeout
+ * comes), never longer, and then returns -ECHILD. A SIGCHLD handler that
+ * reaps with waitpid(-1) races with the wait: whichever reaps first gets
+ * the status, so the wait returns either 0 with the status or -ECHILD (the
+ * handler then has it). The command functions (subproc_cmd_wait, run,
+ * output, communicate) return -ECHILD in the same cases and keep the output
+ * they read. A failed start leaves no zombie either way, and after -ECHILD
+ * subproc_signal returns -ESRCH rather than touch a pid that may be reused.
  */
 SUBPROC_API int subproc_wait(subproc_proc *proc, unsigned flags, int timeout_ms,
                              subproc_status *status);
@@ -771,6 +782,208 @@ SUBPROC_API int subproc_pipeline_status(const subproc_pipeline *pl, bool pipefai
 /** Frees the pipeline and its commands, in any state: a running pipeline
  * is killed (SIGKILL to its group) and reaped. Accepts NULL. Returns NULL. */
 SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
+
+/* ------------------------------------------------------------------------ */
+/* posix_spawn, under the subproc_ prefix: the <spawn.h> family with its    */
+/* standard signatures, run by subproc's engine, behaving as glibc 2.36     */
+/* does (see the notes below), plus glibc 2.39's pidfd variants and cgroup  */
+/* attribute. libsubproc-preload.so puts the same code under the real names */
+/* for unmodified programs (LD_PRELOAD).                                    */
+/*                                                                          */
+/* Unlike the rest of this header, and as POSIX requires, every function    */
+/* here returns 0 or a POSITIVE error number, such as ENOENT.               */
+/*                                                                          */
+/* Unlike subproc_start, the child inherits every fd that is not            */
+/* close-on-exec, as with posix_spawn; use addclosefrom_np to close the     */
+/* rest. The start holds the fork lock for writing (see                     */
+/* subproc_forklock_rdlock).                                                */
+/* ------------------------------------------------------------------------ */
+
+struct sched_param;
+
+/**
+ * A list of file actions, carried out in the child in the order they were
+ * added, after the attributes (scheduling, setsid, setpgid, resetids) and
+ * before the signal mask and execve. Opaque; as large as glibc's
+ * posix_spawn_file_actions_t. An all-zero object is an empty list.
+ */
+typedef struct subproc_posix_spawn_file_actions {
+	int allocated_;
+	int used_;
+	void *actions_;
+	int reserved_[16];
+} subproc_posix_spawn_file_actions_t;
+
+/**
+ * Spawn attributes. Opaque; as large as glibc's posix_spawnattr_t and never
+ * allocating, so init cannot fail. An all-zero object is the default.
+ */
+typedef struct subproc_posix_spawnattr {
+	short flags_;
+	pid_t pgroup_;
+	sigset_t sigdefault_;
+	sigset_t sigmask_;
+	int sched_priority_;
+	int sched_policy_;
+	int cgroup_fd_;
+	int reserved_[15];
+} subproc_posix_spawnattr_t;
+
+/* Flags for subproc_posix_spawnattr_setflags, with <spawn.h>'s values on
+ * glibc, so POSIX_SPAWN_* may be passed as well. */
+#define SUBPROC_POSIX_SPAWN_RESETIDS 0x01      /* effective ids := real ids */
+#define SUBPROC_POSIX_SPAWN_SETPGROUP 0x02     /* setpgid(0, pgroup) */
+#define SUBPROC_POSIX_SPAWN_SETSIGDEF 0x04     /* sigdefault's signals to SIG_DFL */
+#define SUBPROC_POSIX_SPAWN_SETSIGMASK 0x08    /* sigmask instead of the caller's */
+#define SUBPROC_POSIX_SPAWN_SETSCHEDPARAM 0x10 /* sched_setparam(schedparam) */
+#define SUBPROC_POSIX_SPAWN_SETSCHEDULER 0x20  /* sched_setscheduler(policy, param) */
+#define SUBPROC_POSIX_SPAWN_USEVFORK 0x40      /* accepted and ignored, as glibc */
+#define SUBPROC_POSIX_SPAWN_SETSID 0x80        /* setsid(), before setpgid */
+#define SUBPROC_POSIX_SPAWN_SETCGROUP 0x100    /* start in the cgroup (glibc 2.39) */
+
+/**
+ * posix_spawn: starts `path` with `argv` and `envp` (both NULL-terminated
+ * and passed to execve as they are; envp NULL gives an empty environment),
+ * after the attributes and file actions (each may be NULL).
+ *
+ * Returns 0 and writes the child's pid to *pid (when pid is not NULL) once
+ * the program has been exec'ed; the caller then owns the child and must
+ * reap it (waitpid). On failure returns the error and leaves *pid alone: an
+ * error of the child (a file action, an attribute, execve) is returned
+ * here and the child has been reaped, so no zombie is left. Errors include
+ * EINVAL (path or argv NULL, where glibc would crash), ENOMEM, EAGAIN, and
+ * whatever the failing step gave: ENOENT, EACCES, ENOEXEC (no shell is
+ * tried for a file without "#!"), EBADF (a file action naming a closed
+ * fd), EPERM (setpgid, scheduling)...
+ */
+SUBPROC_API int subproc_posix_spawn(pid_t *pid, const char *path,
+                                    const subproc_posix_spawn_file_actions_t *file_actions,
+                                    const subproc_posix_spawnattr_t *attr, char *const argv[],
+                                    char *const envp[]);
+
+/**
+ * posix_spawnp: as subproc_posix_spawn, but a `file` without '/' is looked
+ * up in PATH as glibc 2.36 does it: PATH is the caller's (not envp's), or
+ * "/bin:/usr/bin" when unset; an empty entry means the directory the child
+ * is in after the file actions; entries are tried in order in the child,
+ * going on after ENOENT, ENOTDIR, EACCES, ESTALE, ENODEV and ETIMEDOUT and
+ * stopping at any other error (ENOEXEC, say); when none works the result
+ * is EACCES if any match was denied, else the last entry's error. An empty
+ * `file` gives ENOENT and one longer than NAME_MAX ENAMETOOLONG, both after
+ * the file actions ran, as with glibc. Unlike subproc_lookpath, a match
+ * through a relative entry is not refused.
+ */
+SUBPROC_API int subproc_posix_spawnp(pid_t *pid, const char *file,
+                                     const subproc_posix_spawn_file_actions_t *file_actions,
+                                     const subproc_posix_spawnattr_t *attr, char *const argv[],
+                                     char *const envp[]);
+
+/**
+ * pidfd_spawn (glibc 2.39): as subproc_posix_spawn, but on success stores a
+ * pidfd for the child in *pidfd instead of a pid. The pidfd is
+ * close-on-exec and owned by the caller, who must close it; the child must
+ * still be reaped (waitid(P_PIDFD, ...)). ENOSYS (with the child killed and
+ * reaped) on a kernel too old to give one (before 5.3).
+ */
+SUBPROC_API int subproc_pidfd_spawn(int *pidfd, const char *path,
+                                    const subproc_posix_spawn_file_actions_t *file_actions,
+                                    const subproc_posix_spawnattr_t *attr, char *const argv[],
+                                    char *const envp[]);
+/** pidfd_spawnp: subproc_pidfd_spawn with subproc_posix_spawnp's search. */
+SUBPROC_API int subproc_pidfd_spawnp(int *pidfd, const char *file,
+                                     const subproc_posix_spawn_file_actions_t *file_actions,
+                                     const subproc_posix_spawnattr_t *attr, char *const argv[],
+                                     char *const envp[]);
+
+/** Makes `fa` an empty list. Allocates nothing; returns 0. */
+SUBPROC_API int subproc_posix_spawn_file_actions_init(subproc_posix_spawn_file_actions_t *fa);
+/** Frees the list's memory; `fa` must be initialised again before reuse.
+ * Returns 0. */
+SUBPROC_API int subproc_posix_spawn_file_actions_destroy(subproc_posix_spawn_file_actions_t *fa);
+
+/*
+ * The actions below are appended to the list and return 0, ENOMEM, or
+ * EBADF for an fd outside [0, RLIMIT_NOFILE soft limit) where glibc checks
+ * one (addfchdir_np does not check, as glibc). Strings are copied. The fds
+ * are numbers in the child at that point of the list.
+ */
+
+/** open(path, oflag, mode) onto `fd`: `fd` is closed first, and the file
+ * moved there with dup2 when it opened elsewhere (losing O_CLOEXEC then). */
+SUBPROC_API int subproc_posix_spawn_file_actions_addopen(subproc_posix_spawn_file_actions_t *fa,
+                                                         int fd, const char *path, int oflag,
+                                                         mode_t mode);
+/** close(fd); an fd that is not open is not an error. */
+SUBPROC_API int subproc_posix_spawn_file_actions_addclose(subproc_posix_spawn_file_actions_t *fa,
+                                                          int fd);
+/** dup2(fd, newfd); with fd == newfd, clears close-on-exec on fd instead
+ * (POSIX.1-2024). A closed fd fails the spawn with EBADF. */
+SUBPROC_API int subproc_posix_spawn_file_actions_adddup2(subproc_posix_spawn_file_actions_t *fa,
+                                                         int fd, int newfd);
+/** chdir(path). A relative path, and later relative opens and PATH
+ * entries, are taken from the directory the child is in at that point. */
+SUBPROC_API int subproc_posix_spawn_file_actions_addchdir_np(subproc_posix_spawn_file_actions_t *fa,
+                                                             const char *path);
+/** fchdir(fd). The fd is not checked here (EBADF comes from the spawn). */
+SUBPROC_API int
+subproc_posix_spawn_file_actions_addfchdir_np(subproc_posix_spawn_file_actions_t *fa, int fd);
+/** Closes every fd from `from` upward, at once (a later action naming one
+ * fails with EBADF). */
+SUBPROC_API int
+subproc_posix_spawn_file_actions_addclosefrom_np(subproc_posix_spawn_file_actions_t *fa, int from);
+/** tcsetpgrp(fd, the child's process group): puts the child's group in the
+ * foreground of the terminal `fd`. ENOTTY from the spawn when it is not a
+ * terminal, or not the child's controlling terminal. */
+SUBPROC_API int
+subproc_posix_spawn_file_actions_addtcsetpgrp_np(subproc_posix_spawn_file_actions_t *fa, int fd);
+
+/** Sets every attribute to its default (no flag, all-zero values).
+ * Returns 0. */
+SUBPROC_API int subproc_posix_spawnattr_init(subproc_posix_spawnattr_t *attr);
+/** Nothing to free; returns 0. */
+SUBPROC_API int subproc_posix_spawnattr_destroy(subproc_posix_spawnattr_t *attr);
+
+/** Sets the SUBPROC_POSIX_SPAWN_* flags; EINVAL (and no change) for an
+ * unknown bit. Only flagged attributes are used by the spawn. */
+SUBPROC_API int subproc_posix_spawnattr_setflags(subproc_posix_spawnattr_t *attr, short flags);
+SUBPROC_API int subproc_posix_spawnattr_getflags(const subproc_posix_spawnattr_t *attr,
+                                                 short *flags);
+/** The group for SETPGROUP: 0 makes a new one (the child's pid). Not
+ * checked here; a bad one fails the spawn (EINVAL, EPERM). */
+SUBPROC_API int subproc_posix_spawnattr_setpgroup(subproc_posix_spawnattr_t *attr, pid_t pgroup);
+SUBPROC_API int subproc_posix_spawnattr_getpgroup(const subproc_posix_spawnattr_t *attr,
+                                                  pid_t *pgroup);
+/** The mask for SETSIGMASK, copied as given. As with glibc, the two
+ * signals glibc keeps for itself (32 and 33) are never blocked in the
+ * child. */
+SUBPROC_API int subproc_posix_spawnattr_setsigmask(subproc_posix_spawnattr_t *attr,
+                                                   const sigset_t *sigmask);
+SUBPROC_API int subproc_posix_spawnattr_getsigmask(const subproc_posix_spawnattr_t *attr,
+                                                   sigset_t *sigmask);
+/** The signals SETSIGDEF resets to SIG_DFL, ignored ones included (handled
+ * ones are reset anyway). As with glibc, signals 32 and 33 (glibc's own)
+ * are left ignored in the child unless listed here. */
+SUBPROC_API int subproc_posix_spawnattr_setsigdefault(subproc_posix_spawnattr_t *attr,
+                                                      const sigset_t *sigdefault);
+SUBPROC_API int subproc_posix_spawnattr_getsigdefault(const subproc_posix_spawnattr_t *attr,
+                                                      sigset_t *sigdefault);
+/** The parameters for SETSCHEDPARAM and SETSCHEDULER; not checked here. */
+SUBPROC_API int subproc_posix_spawnattr_setschedparam(subproc_posix_spawnattr_t *attr,
+                                                      const struct sched_param *param);
+SUBPROC_API int subproc_posix_spawnattr_getschedparam(const subproc_posix_spawnattr_t *attr,
+                                                      struct sched_param *param);
+/** The policy for SETSCHEDULER: SCHED_OTHER, SCHED_FIFO or SCHED_RR, else
+ * EINVAL (glibc 2.36 refuses SCHED_BATCH and SCHED_IDLE too). */
+SUBPROC_API int subproc_posix_spawnattr_setschedpolicy(subproc_posix_spawnattr_t *attr, int policy);
+SUBPROC_API int subproc_posix_spawnattr_getschedpolicy(const subproc_posix_spawnattr_t *attr,
+                                                       int *policy);
+/** The cgroup v2 directory fd for SETCGROUP (glibc 2.39). The fd stays the
+ * caller's and must be open at the spawn; the child starts in that cgroup
+ * (CLONE_INTO_CGROUP, or the child joins it first thing). */
+SUBPROC_API int subproc_posix_spawnattr_setcgroup_np(subproc_posix_spawnattr_t *attr,
+                                                     int cgroup_fd);
+SUBPROC_API int subproc_posix_spawnattr_getcgroup_np(const subproc_posix_spawnattr_t *attr,
+                                                     int *cgroup_fd);
 
 #ifdef __cplusplus
 }

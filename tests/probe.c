@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,6 +198,10 @@ static void report_ids(void)
 	if (fd >= 0)
 		close(fd);
 	put(getcwd(path, sizeof path) ? path : "?", "cwd");
+
+	struct sched_param sp = {0};
+	put_long(sched_getscheduler(0), "sched_policy");
+	put_long(sched_getparam(0, &sp) == 0 ? sp.sched_priority : -1, "sched_priority");
 }
 
 static int cmp_gid(const void *a, const void *b)
@@ -255,6 +260,21 @@ static void report_signals(void)
 	put(blocked.text, "sigmask");
 	put(ignored.text, "sigignored");
 	put(handled.text, "sighandled");
+
+	/* The kernel's view too, which includes the signals libc hides (32 and
+	 * 33 on glibc). Missing without /proc. */
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "SigBlk:\t", 8) == 0 || strncmp(line, "SigIgn:\t", 8) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			line[6] = '\0';
+			put(line + 8, "proc.%s", line);
+		}
+	}
+	if (f)
+		fclose(f);
 }
 
 static void report_fd(int fd)

@@ -804,3 +804,43 @@ int seccomp_deny(int what)
 	return -ENOSYS;
 #endif
 }
+
+int seccomp_fail(long nr, int arg, uint32_t value, int err)
+{
+#if defined(__linux__) && defined(__x86_64__)
+	struct sock_filter prog[8];
+	unsigned n = 0;
+
+	if (arg < SECCOMP_ANY_ARG || arg > 5 || err <= 0 || (unsigned)err > SECCOMP_RET_DATA)
+		return -EINVAL;
+#define STMT(code, k) (prog[n++] = (struct sock_filter)BPF_STMT((code), (k)))
+#define JUMP(code, k, jt, jf) (prog[n++] = (struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, arg >= 0 ? 4 : 2);
+	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	if (arg >= 0)
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 2);
+	else
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 1, 0);
+	if (arg >= 0) {
+		/* The low word of a 64-bit argument, on a little-endian
+		 * machine. */
+		STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[arg]));
+		JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 1, 0);
+	}
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)err);
+#undef STMT
+#undef JUMP
+	struct sock_fprog fprog = {.len = (unsigned short)n, .filter = prog};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+		return -errno;
+	return 0;
+#else
+	(void)nr, (void)arg, (void)value, (void)err;
+	return -ENOSYS;
+#endif
+}

@@ -135,6 +135,18 @@ enum {
  * subprocess. Returns 0, or -errno when seccomp is not available. */
 int seccomp_deny(int what);
 
+/* Matches every call of a system call, whatever its arguments. */
+#define SECCOMP_ANY_ARG (-1)
+/*
+ * Installs a filter under which system call `nr` fails with errno `err`
+ * without reaching the kernel: every call when `arg` is SECCOMP_ANY_ARG,
+ * else only the calls whose argument number `arg` (0-5) has `value` in its
+ * low 32 bits. Filters stack, so several calls can be made to fail; the
+ * children started later inherit them. For good, so only in a subprocess.
+ * Returns 0, or -errno when seccomp is not available.
+ */
+int seccomp_fail(long nr, int arg, uint32_t value, int err);
+
 /* The number of fds open in the caller (from /proc/self/fd). */
 int fd_count(void);
 /* True when fd is open. */

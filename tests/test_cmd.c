@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -708,6 +709,43 @@ static void test_cmd_waitdelay_stops_reading(void **state)
 	subproc_cmd_free(cmd);
 }
 
+/* Without a pidfd (pidfd_open refused, fork path) nothing polls readable
+ * at the child's exit; communicate must notice it all the same, or the wait
+ * delay could not work and this would take 100 s. */
+static int check_waitdelay_without_pidfd(void *arg)
+{
+	subproc_cmd *cmd = NULL;
+	subproc_output out = {0};
+	subproc_status st;
+	long long t0 = mono_ms();
+	pid_t grandchild;
+	int rc;
+
+	(void)arg;
+	if (seccomp_fail(__NR_pidfd_open, SECCOMP_ANY_ARG, 0, ENOSYS) < 0)
+		SKIP_FORKED("seccomp is not available");
+	CHECK(subproc_cmd_new(&cmd, ARGS(SH, "-c", "sleep 100 & echo $!")) == 0);
+	subproc_cmd_attr(cmd)->launch = SUBPROC_LAUNCH_FORK;
+	subproc_cmd_waitdelay(cmd, 100);
+	rc = subproc_cmd_output(cmd, &out, NULL, &st, NULL);
+	grandchild = out.data ? (pid_t)strtol(out.data, NULL, 10) : 0;
+	if (grandchild > 1)
+		kill(grandchild, SIGKILL);
+	CHECK(subproc_pidfd(subproc_cmd_proc(cmd)) == -1);
+	CHECK(rc == 0);
+	CHECK(subproc_status_exit_code(st.status) == 0);
+	CHECK(mono_ms() - t0 < 50000);
+	subproc_output_free(&out);
+	subproc_cmd_free(cmd);
+	return 0;
+}
+
+static void test_cmd_waitdelay_without_pidfd(void **state)
+{
+	(void)state;
+	assert_forked(check_waitdelay_without_pidfd, NULL);
+}
+
 /* --- lifetime ------------------------------------------------------------- */
 
 static void test_cmd_free_in_any_state(void **state)
@@ -786,5 +824,6 @@ TEST_MAIN(cmocka_unit_test(test_cmd_stdio_inherit), cmocka_unit_test(test_cmd_st
           cmocka_unit_test(test_cmd_timeout_sigkill_after_grace),
           cmocka_unit_test(test_cmd_timeout_group_survivor_killed),
           cmocka_unit_test(test_cmd_waitdelay_stops_reading),
+          cmocka_unit_test(test_cmd_waitdelay_without_pidfd),
           cmocka_unit_test(test_cmd_free_in_any_state),
           cmocka_unit_test(test_cmd_1000_in_a_row_leak_nothing))

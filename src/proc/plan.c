@@ -229,6 +229,10 @@ void plan_report(const struct proc_plan *pl, const struct sys_result *res, const
 {
 	const struct sys_step *s;
 
+	if (res->index == SYS_INDEX_PIPE) {
+		error_set(err, code, SUBPROC_STEP_PIPE, NULL, -1);
+		return;
+	}
 	if (res->index < 0 || (size_t)res->index >= pl->sys.nsteps) {
 		error_set(err, code, SUBPROC_STEP_LAUNCH, launched, -1);
 		return;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res)
@@ -21,14 +22,21 @@ int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *
 	pid_t child;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
+		res->index = SYS_INDEX_PIPE;
 		res->err = errno;
 		return -res->err;
 	}
 	c.status_fd = p[1];
 	c.oldmask = sys_block_all_signals();
 	child = fork();
-	if (child == 0)
+	if (child == 0) {
+		/* The read end would otherwise be an fd the caller never
+		 * had, visible to steps that take the caller's fd numbers
+		 * (posix_spawn's file actions). close is async-signal-safe,
+		 * and this child owns its memory. */
+		close(p[0]);
 		sys_child_run(&c);
+	}
 	e = errno;
 	sys_restore_signals(c.oldmask);
 	close(p[1]);
@@ -47,14 +55,17 @@ int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *
 	if (n == 0)
 		return 0;
 
-	sys_reap(child, -1);
 	if (n == (ssize_t)sizeof report) {
 		*res = report;
 	} else {
-		/* A torn or failed read: the child did not exec, but what it
-		 * wanted to say is lost. */
-		res->index = -1;
+		/* A torn or failed read. After a failed read the child may
+		 * well have exec'ed and be running; the start is reported as
+		 * failed, so it must not outlive the report, and reaping it
+		 * without a kill would wait for as long as it runs. */
+		kill(child, SIGKILL);
+		res->index = SYS_INDEX_LAUNCH;
 		res->err = n < 0 ? e : EPIPE;
 	}
+	sys_reap(child, -1);
 	return -res->err;
 }

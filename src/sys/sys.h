@@ -37,6 +37,27 @@ enum sys_op {
 	SYS_OP_RLIMIT,    /* ptr: struct sys_rlimit */
 	SYS_OP_SIGNALS,   /* reset handlers, then install the mask */
 	SYS_OP_EXECVE,    /* plan->path, argv, envp */
+
+	/* The posix_spawn front end's steps. Its file actions act on the fd
+	 * numbers the caller gave, so on the fork path the status pipe must
+	 * first get out of their way. */
+	SYS_OP_STATUS_ABOVE, /* fd: lowest number the status pipe may have */
+	SYS_OP_SCHED,        /* arg: policy, -1 for the parameters only; ptr: struct sched_param */
+	SYS_OP_RESETIDS,     /* effective ids back to the real ones */
+	SYS_OP_OPEN,         /* fd: target; ptr: struct sys_open */
+	SYS_OP_CLOSE,        /* fd; an fd that is not open is no error */
+	SYS_OP_DUP2,         /* fd: source, arg: target; equal ones clear close-on-exec */
+	SYS_OP_FCHDIR,       /* fd */
+	SYS_OP_CLOSE_FROM,   /* fd: lowest fd closed now (not at execve) */
+	SYS_OP_EXECVP,       /* ptr: NULL-terminated candidates; arg: errno if none */
+	SYS_OP_SIGIGNORE,    /* arg: signals (kernel form) set to SIG_IGN */
+};
+
+/* SYS_OP_OPEN: open `path` and put it at the step's fd. */
+struct sys_open {
+	const char *path;
+	int flags;
+	mode_t mode;
 };
 
 struct sys_step {
@@ -83,10 +104,12 @@ struct sys_plan {
 
 /* What the child reports when a step fails. */
 struct sys_result {
-	int index;  /* the failing step, or -1 when the launch itself failed */
+	int index;  /* the failing step, or one of the SYS_INDEX_* below */
 	int detail; /* for SYS_OP_FDMAP: the map entry; else 0 */
 	int err;    /* positive errno */
 };
+#define SYS_INDEX_LAUNCH (-1) /* creating the child failed */
+#define SYS_INDEX_PIPE (-2)   /* the fork path's status pipe could not be made */
 
 /*
  * Launches the child described by `plan`. Returns 0 with *pid and *pidfd

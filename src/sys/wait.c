@@ -127,8 +127,14 @@ int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status, 
 
 void sys_reap(pid_t pid, int pidfd)
 {
-	int status;
 	bool ended;
+	int status, r;
 
-	wait_once(pid, pidfd, WEXITED, &status, NULL, &ended);
+	/* The child is ours and not reaped yet, so its pid cannot have been
+	 * reused: when the pidfd wait fails for any reason but "already
+	 * reaped" (a pidfd the caller closed by mistake gives EBADF), waiting
+	 * by pid is safe and leaves no zombie behind a failed start. */
+	r = wait_once(pid, pidfd, WEXITED, &status, NULL, &ended);
+	if (r < 0 && r != -ECHILD && pidfd >= 0)
+		wait_once(pid, -1, WEXITED, &status, NULL, &ended);
 }

@@ -1,0 +1,703 @@
+/*
+ * Fault injection: each system call that the parent side of a start, a wait,
+ * a signal or a communicate makes is made to fail once, and the failure must
+ * come back as the right -errno at the right step, with no fd leaked and no
+ * child left behind (running or zombie).
+ *
+ * Two ways in, because the library makes two kinds of calls:
+ *
+ *   - libc calls made from the static library (clone, fork, pipe2, poll,
+ *     read, write, open) are linked with -Wl,--wrap=NAME (tests/CMakeLists.txt),
+ *     so they reach the __wrap_NAME functions below, which fail the Nth call
+ *     after a fault is armed and pass every other call on;
+ *   - raw system calls (clone3, waitid, pidfd_open, pidfd_send_signal, and
+ *     close_range in the child) never pass through libc, so a seccomp filter,
+ *     installed in a forked subprocess because it cannot be removed, makes
+ *     the kernel refuse them.
+ *
+ * Registered once: each test chooses its launch paths itself.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+
+/* --- the wrapped libc calls ---------------------------------------------- */
+
+enum fault_call {
+	FAULT_NONE,
+	FAULT_CLONE,
+	FAULT_FORK,
+	FAULT_PIPE2,
+	FAULT_POLL,
+	FAULT_READ,
+	FAULT_WRITE,
+	FAULT_OPEN
+};
+
+/* The armed fault: call number `nth` of `call` from now fails with `err`;
+ * `calls` counts the calls of `call` seen while armed, `hits` the failures. */
+static struct {
+	int call;
+	int nth;
+	int err;
+	int calls;
+	int hits;
+} fault;
+
+static void fault_arm(int call, int nth, int err)
+{
+	fault.call = call;
+	fault.nth = nth;
+	fault.err = err;
+	fault.calls = 0;
+	fault.hits = 0;
+}
+
+/* Disarms, and returns how many failures were injected. */
+static int fault_disarm(void)
+{
+	fault.call = FAULT_NONE;
+	return fault.hits;
+}
+
+static bool fault_hit(int call)
+{
+	if (fault.call != call)
+		return false;
+	if (++fault.calls != fault.nth)
+		return false;
+	fault.hits++;
+	errno = fault.err;
+	return true;
+}
+
+int __real_clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
+pid_t __real_fork(void);
+int __real_pipe2(int fds[2], int flags);
+int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __real_write(int fd, const void *buf, size_t n);
+int __real_open(const char *path, int flags, ...);
+
+int __wrap_clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
+pid_t __wrap_fork(void);
+int __wrap_pipe2(int fds[2], int flags);
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+int __wrap_open(const char *path, int flags, ...);
+
+/* The library passes clone exactly one variadic argument, the parent_tid
+ * pointer that CLONE_PIDFD fills; reading more would read garbage. */
+int __wrap_clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	void *ptid;
+
+	va_start(ap, arg);
+	ptid = va_arg(ap, void *);
+	va_end(ap);
+	if (fault_hit(FAULT_CLONE))
+		return -1;
+	return __real_clone(fn, stack, flags, arg, ptid);
+}
+
+pid_t __wrap_fork(void)
+{
+	return fault_hit(FAULT_FORK) ? -1 : __real_fork();
+}
+
+int __wrap_pipe2(int fds[2], int flags)
+{
+	return fault_hit(FAULT_PIPE2) ? -1 : __real_pipe2(fds, flags);
+}
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return fault_hit(FAULT_POLL) ? -1 : __real_poll(fds, n, timeout);
+}
+
+ssize_t __wrap_read(int fd, void *buf, size_t n)
+{
+	return fault_hit(FAULT_READ) ? -1 : __real_read(fd, buf, n);
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	return fault_hit(FAULT_WRITE) ? -1 : __real_write(fd, buf, n);
+}
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	return fault_hit(FAULT_OPEN) ? -1 : __real_open(path, flags, mode);
+}
+
+/* --- helpers ----------------------------------------------------------------- */
+
+static char *const probe_exit0[] = {PROBE, NULL};
+static char *const probe_sleep[] = {PROBE, "--sleep-ms", "600000", NULL};
+
+static const int all_paths[] = {SUBPROC_LAUNCH_CLONE3, SUBPROC_LAUNCH_CLONE, SUBPROC_LAUNCH_FORK};
+static const char *const path_names[] = {"", "clone3", "clone", "fork"};
+
+static subproc_cmd *cmd_probe(const char *const *args, int launch)
+{
+	const char *argv[8] = {PROBE};
+	subproc_cmd *cmd = NULL;
+	int n = 1;
+
+	for (size_t i = 0; args != NULL && args[i] != NULL && n < 7; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (subproc_cmd_new(&cmd, argv) < 0)
+		return NULL;
+	subproc_cmd_attr(cmd)->launch = launch;
+	return cmd;
+}
+
+/* Kills and reaps a child the test started, through the handle. */
+static bool finish_killed(subproc_proc *p)
+{
+	subproc_status st;
+	bool ok = subproc_signal(p, SIGKILL) == 0 && subproc_wait(p, 0, -1, &st) == 0 &&
+	          subproc_status_signal(st.status) == SIGKILL;
+
+	subproc_release(p);
+	return ok;
+}
+
+#define SECCOMP_OR_SKIP(call)                                                                      \
+	do {                                                                                       \
+		int rc_ = (call);                                                                  \
+		if (rc_ < 0)                                                                       \
+			SKIP_FORKED("seccomp is not available: %s", subproc_strerror(rc_));        \
+	} while (0)
+
+/* --- clone, clone3, fork --------------------------------------------------- */
+
+static void test_fault_clone_eagain(void **state)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE};
+	subproc_error err;
+
+	(void)state;
+	fault_arm(FAULT_CLONE, 1, EAGAIN);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EAGAIN, SUBPROC_STEP_LAUNCH, &err));
+	assert_int_equal(fault_disarm(), 1);
+	assert_string_equal(err.path, "clone");
+}
+
+/* EINVAL from clone is what a kernel without CLONE_PIDFD (before 5.2) says:
+ * the start goes on without the flag and gets its pidfd from pidfd_open. */
+static void test_fault_clone_einval_retries_without_pidfd(void **state)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE};
+	subproc_proc *p = NULL;
+	subproc_status st;
+
+	(void)state;
+	fault_arm(FAULT_CLONE, 1, EINVAL);
+	assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+	assert_int_equal(fault.calls, 2);
+	assert_int_equal(fault_disarm(), 1);
+	assert_true(subproc_pidfd(p) >= 0);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 0);
+	subproc_release(p);
+	assert_true(no_children());
+}
+
+/* EAGAIN from clone3 (the process limit) is an answer, not a refusal of
+ * clone3 itself: the default launch must report it, not try clone. */
+static int check_clone3_eagain(void *arg)
+{
+	subproc_error err;
+
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_clone3, SECCOMP_ANY_ARG, 0, EAGAIN));
+	for (int launch = SUBPROC_LAUNCH_DEFAULT; launch <= SUBPROC_LAUNCH_CLONE3; launch++) {
+		subproc_attr attr = {.launch = launch};
+
+		CHECK(start_fails(PROBE, probe_exit0, &attr, -EAGAIN, SUBPROC_STEP_LAUNCH, &err));
+		CHECK(strcmp(err.path, "clone3") == 0);
+	}
+	return 0;
+}
+
+static void test_fault_clone3_eagain(void **state)
+{
+	(void)state;
+	if (launch_path() != NULL)
+		skip_because("SUBPROC_LAUNCH is set, so there is no default launch to test");
+	assert_forked(check_clone3_eagain, NULL);
+}
+
+static void test_fault_fork_eagain(void **state)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_FORK};
+	subproc_error err;
+
+	(void)state;
+	fault_arm(FAULT_FORK, 1, EAGAIN);
+	/* start_fails also counts the fds: the status pipe must be gone. */
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EAGAIN, SUBPROC_STEP_LAUNCH, &err));
+	assert_int_equal(fault_disarm(), 1);
+	assert_string_equal(err.path, "fork");
+}
+
+/* --- pipe2 --------------------------------------------------------------------- */
+
+/* Regression: the fork path's status pipe failing was reported as step
+ * "launch", though the header gives it a step of its own. */
+static void test_fault_pipe2_status_pipe(void **state)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_FORK};
+	subproc_error err;
+
+	(void)state;
+	fault_arm(FAULT_PIPE2, 1, EMFILE);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EMFILE, SUBPROC_STEP_PIPE, &err));
+	assert_int_equal(fault_disarm(), 1);
+}
+
+/* The second of a command's three pipes fails: the first is closed again,
+ * nothing is started, and the command can be started once more. */
+static void test_fault_pipe2_command_pipes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
+		subproc_output out = {0};
+		subproc_status st;
+		subproc_error err;
+		struct report r;
+		int before = fd_count();
+
+		assert_non_null(cmd);
+		for (int s = 0; s < 3; s++)
+			assert_int_equal(subproc_cmd_stdio(cmd, s, SUBPROC_STDIO_PIPE), 0);
+		fault_arm(FAULT_PIPE2, 2, EMFILE);
+		assert_int_equal(subproc_cmd_start(cmd, &err), -EMFILE);
+		assert_int_equal(fault_disarm(), 1);
+		assert_true(error_is(-EMFILE, &err, -EMFILE, SUBPROC_STEP_PIPE));
+		assert_int_equal(err.fd, 1);
+		assert_int_equal(fd_count(), before);
+		assert_true(no_children());
+		for (int s = 0; s < 3; s++)
+			assert_int_equal(subproc_cmd_fd(cmd, s), -1);
+
+		assert_int_equal(subproc_cmd_communicate(cmd, "x", 1, &out, NULL, &st, NULL), 0);
+		assert_int_equal(report_parse_text(out.data, out.len, &r), 0);
+		assert_non_null(report_get(&r, "pid"));
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		report_free(&r);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+		assert_int_equal(fd_count(), before);
+		assert_true(no_children());
+	}
+}
+
+/* --- poll ----------------------------------------------------------------------- */
+
+static void test_fault_poll_in_timed_wait(void **state)
+{
+	subproc_proc *p = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) { /* the paths with a pidfd to poll */
+		subproc_attr attr = {.launch = all_paths[i]};
+
+		assert_int_equal(subproc_start(&p, PROBE, probe_sleep, &attr, NULL), 0);
+		assert_true(subproc_pidfd(p) >= 0);
+		fault_arm(FAULT_POLL, 1, ENOMEM);
+		assert_int_equal(subproc_wait(p, 0, 30000, NULL), -ENOMEM);
+		assert_int_equal(fault_disarm(), 1);
+		/* The failed wait consumed nothing: the child is still ours. */
+		assert_int_equal(subproc_wait(p, 0, 0, NULL), -ETIMEDOUT);
+		assert_true(finish_killed(p));
+		assert_true(no_children());
+	}
+}
+
+static void test_fault_poll_in_communicate(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
+		subproc_output out = {0};
+		subproc_status st = {0};
+		int before = fd_count();
+
+		assert_non_null(cmd);
+		fault_arm(FAULT_POLL, 1, ENOMEM);
+		assert_int_equal(subproc_cmd_communicate(cmd, "x", 1, &out, NULL, &st, NULL),
+		                 -ENOMEM);
+		assert_int_equal(fault_disarm(), 1);
+		/* Its pipes closed, the child ended and was reaped. */
+		assert_int_equal(st.pid, subproc_pid(subproc_cmd_proc(cmd)));
+		assert_int_equal(subproc_cmd_wait(cmd, NULL), -ECHILD);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+		assert_int_equal(fd_count(), before);
+		assert_true(no_children());
+	}
+}
+
+/* --- read and write ------------------------------------------------------------ */
+
+/* Regression: when the read of the fork path's status pipe failed, the
+ * child, which may have exec'ed, was reaped without being killed, so the
+ * failed start waited for as long as the program ran (here: for ever). */
+static int check_read_status_pipe(void *arg)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_FORK};
+	subproc_error err;
+
+	(void)arg;
+	fault_arm(FAULT_READ, 1, EIO);
+	CHECK(start_fails(PROBE, probe_sleep, &attr, -EIO, SUBPROC_STEP_LAUNCH, &err));
+	CHECK(fault_disarm() == 1);
+	CHECK(strcmp(err.path, "fork") == 0);
+	return 0;
+}
+
+static void test_fault_read_status_pipe(void **state)
+{
+	(void)state;
+	assert_forked(check_read_status_pipe, NULL);
+}
+
+static void test_fault_read_in_communicate(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(NULL, all_paths[i]);
+		subproc_output out = {0};
+		int before = fd_count();
+
+		assert_non_null(cmd);
+		/* The fork path's status pipe is read first. */
+		fault_arm(FAULT_READ, all_paths[i] == SUBPROC_LAUNCH_FORK ? 2 : 1, EIO);
+		assert_int_equal(subproc_cmd_output(cmd, &out, NULL, NULL, NULL), -EIO);
+		assert_int_equal(fault_disarm(), 1);
+		assert_int_equal(subproc_cmd_wait(cmd, NULL), -ECHILD);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+		assert_int_equal(fd_count(), before);
+		assert_true(no_children());
+	}
+}
+
+/* EPIPE is how a child that stopped reading shows: input ends there (stdin
+ * is closed, or this child would wait for EOF for ever) and the output is
+ * read to the end. */
+static void test_fault_write_epipe_ends_input(void **state)
+{
+	enum { INLEN = 1 << 20 };
+	char *in = calloc(1, INLEN);
+
+	(void)state;
+	assert_non_null(in);
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
+		subproc_output out = {0};
+		subproc_status st;
+		struct report r;
+		int before = fd_count();
+
+		assert_non_null(cmd);
+		fault_arm(FAULT_WRITE, 1, EPIPE);
+		assert_int_equal(subproc_cmd_communicate(cmd, in, INLEN, &out, NULL, &st, NULL), 0);
+		assert_int_equal(fault_disarm(), 1);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		assert_int_equal(report_parse_text(out.data, out.len, &r), 0);
+		assert_non_null(report_get(&r, "pid"));
+		report_free(&r);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+		assert_int_equal(fd_count(), before);
+		assert_true(no_children());
+	}
+	free(in);
+}
+
+/* --- open ----------------------------------------------------------------------- */
+
+static void test_fault_open_stdio_file(void **state)
+{
+	char *dir = tempdir_make(), path[4096];
+	subproc_status st;
+	subproc_error err;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(path, sizeof path, "%s/out", dir);
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(NULL, all_paths[i]);
+		int before = fd_count();
+
+		assert_non_null(cmd);
+		assert_int_equal(subproc_cmd_stdio(cmd, 0, SUBPROC_STDIO_PIPE), 0);
+		assert_int_equal(subproc_cmd_stdio_file(cmd, 1, path, false), 0);
+		fault_arm(FAULT_OPEN, 1, EACCES);
+		assert_int_equal(subproc_cmd_start(cmd, &err), -EACCES);
+		assert_int_equal(fault_disarm(), 1);
+		assert_true(error_is(-EACCES, &err, -EACCES, SUBPROC_STEP_OPEN));
+		assert_string_equal(err.path, path);
+		assert_int_equal(err.fd, 1);
+		/* The stdin pipe made before the open is closed again. */
+		assert_int_equal(fd_count(), before);
+		assert_true(no_children());
+		assert_int_equal(access(path, F_OK), -1);
+
+		assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		subproc_cmd_free(cmd);
+		assert_int_equal(unlink(path), 0);
+		assert_int_equal(fd_count(), before);
+	}
+	tempdir_remove(dir);
+}
+
+/* --- waitid ---------------------------------------------------------------------- */
+
+/* EINVAL from waitid(P_PIDFD) is a kernel before 5.4: the wait goes on by
+ * pid. */
+static int check_waitid_pidfd_einval(void *arg)
+{
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_waitid, 0, P_PIDFD, EINVAL));
+	for (size_t i = 0; i < 3; i++) {
+		subproc_attr attr = {.launch = all_paths[i]};
+		char *const argv[] = {PROBE, "--exit", "7", NULL};
+		subproc_proc *p = NULL;
+		subproc_status st;
+
+		CHECK(subproc_start(&p, PROBE, argv, &attr, NULL) == 0);
+		CHECK(subproc_wait(p, 0, -1, &st) == 0);
+		CHECK(subproc_status_exit_code(st.status) == 7);
+		subproc_release(p);
+		CHECK(no_children());
+	}
+	return 0;
+}
+
+static void test_fault_waitid_pidfd_einval(void **state)
+{
+	(void)state;
+	assert_forked(check_waitid_pidfd_einval, NULL);
+}
+
+/* Any other waitid failure is the caller's to see, and the child stays the
+ * caller's: it is neither lost nor reaped. (EBADF is what a caller that
+ * closed the handle's pidfd by mistake gets.) */
+static int check_waitid_error(void *arg)
+{
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_waitid, 0, P_PIDFD, EBADF));
+	for (size_t i = 0; i < 2; i++) { /* the paths that wait by pidfd */
+		subproc_attr attr = {.launch = all_paths[i]};
+		subproc_proc *p = NULL;
+		int status;
+
+		CHECK(subproc_start(&p, PROBE, probe_sleep, &attr, NULL) == 0);
+		CHECK(subproc_wait(p, 0, -1, NULL) == -EBADF);
+		CHECK(subproc_wait(p, 0, 10, NULL) == -EBADF);
+		CHECK(subproc_signal(p, SIGKILL) == 0);
+		CHECK(waitpid(subproc_pid(p), &status, 0) == subproc_pid(p));
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		subproc_release(p);
+		CHECK(no_children());
+	}
+	return 0;
+}
+
+static void test_fault_waitid_error(void **state)
+{
+	(void)state;
+	assert_forked(check_waitid_error, NULL);
+}
+
+/* Regression: a failed start whose child could not be reaped through its
+ * pidfd left a zombie; the library now falls back to the pid, which is safe
+ * because nobody else has reaped the child yet. */
+static int check_waitid_failed_start(void *arg)
+{
+	char *const argv[] = {"/nonexistent/subproc-program", NULL};
+
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_waitid, 0, P_PIDFD, EBADF));
+	for (size_t i = 0; i < 3; i++) {
+		subproc_attr attr = {.launch = all_paths[i]};
+		subproc_error err;
+
+		CHECK(start_fails(argv[0], argv, &attr, -ENOENT, SUBPROC_STEP_EXECVE, &err));
+	}
+	return 0;
+}
+
+static void test_fault_waitid_failed_start(void **state)
+{
+	(void)state;
+	assert_forked(check_waitid_failed_start, NULL);
+}
+
+/* --- pidfd_open and pidfd_send_signal ---------------------------------------- */
+
+/* Without pidfd_open (before Linux 5.3) the fork path has no pidfd: waits
+ * poll by pid and signals go through kill. */
+static int check_pidfd_open_enosys(void *arg)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_FORK};
+	subproc_proc *p = NULL;
+	subproc_status st;
+
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_pidfd_open, SECCOMP_ANY_ARG, 0, ENOSYS));
+	CHECK(subproc_start(&p, PROBE, probe_sleep, &attr, NULL) == 0);
+	CHECK(subproc_pidfd(p) == -1);
+	CHECK(subproc_wait(p, 0, 20, NULL) == -ETIMEDOUT);
+	CHECK(subproc_signal(p, SIGTERM) == 0);
+	CHECK(subproc_wait(p, 0, 30000, &st) == 0);
+	CHECK(subproc_status_signal(st.status) == SIGTERM);
+	CHECK(subproc_signal(p, SIGTERM) == -ESRCH);
+	subproc_release(p);
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_fault_pidfd_open_enosys(void **state)
+{
+	(void)state;
+	assert_forked(check_pidfd_open_enosys, NULL);
+}
+
+static int check_pidfd_send_signal(void *arg)
+{
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_pidfd_send_signal, SECCOMP_ANY_ARG, 0, EPERM));
+	for (size_t i = 0; i < 3; i++) {
+		subproc_attr attr = {.launch = all_paths[i]};
+		subproc_proc *p = NULL;
+		subproc_status st;
+
+		CHECK(subproc_start(&p, PROBE, probe_sleep, &attr, NULL) == 0);
+		if (subproc_pidfd(p) < 0)
+			SKIP_FORKED("no pidfd on the %s path", path_names[all_paths[i]]);
+		CHECK(subproc_signal(p, SIGKILL) == -EPERM);
+		CHECK(subproc_wait(p, 0, 0, NULL) == -ETIMEDOUT);
+		CHECK(kill(subproc_pid(p), SIGKILL) == 0);
+		CHECK(subproc_wait(p, 0, -1, &st) == 0);
+		CHECK(subproc_status_signal(st.status) == SIGKILL);
+		subproc_release(p);
+		CHECK(no_children());
+	}
+	return 0;
+}
+
+static void test_fault_pidfd_send_signal(void **state)
+{
+	(void)state;
+	assert_forked(check_pidfd_send_signal, NULL);
+}
+
+/* --- close_range, in the child ------------------------------------------------- */
+
+/* The child falls back from close_range to a walk of /proc/self/fd; either
+ * way an fd the caller did not pass must not reach it. */
+static int check_close_range(void *arg)
+{
+	const int *how = arg;
+	int marker;
+
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_close_range, how[0], (uint32_t)how[1], how[2]));
+	marker = fd_marker(false, 40);
+	CHECK(marker == 40);
+	for (size_t i = 0; i < 3; i++) {
+		subproc_attr attr = {.launch = all_paths[i]};
+		struct report r;
+		int before = fd_count();
+
+		CHECK(probe_run(&attr, NULL, &r) == 0);
+		CHECK(report_exited_ok(&r));
+		CHECK(report_list_lacks(&r, "fds", marker));
+		CHECK(report_list_has(&r, "fds", 1));
+		report_free(&r);
+		CHECK(fd_count() == before);
+		CHECK(no_children());
+	}
+	close(marker);
+	return 0;
+}
+
+/* Before Linux 5.9. */
+static void test_fault_close_range_enosys(void **state)
+{
+	int how[3] = {SECCOMP_ANY_ARG, 0, ENOSYS};
+
+	(void)state;
+	assert_forked(check_close_range, how);
+}
+
+/* Linux 5.9 and 5.10 have close_range but not CLOSE_RANGE_CLOEXEC. */
+static void test_fault_close_range_cloexec_einval(void **state)
+{
+	int how[3] = {2, CLOSE_RANGE_CLOEXEC, EINVAL};
+
+	(void)state;
+	assert_forked(check_close_range, how);
+}
+
+TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
+          cmocka_unit_test(test_fault_clone_einval_retries_without_pidfd),
+          cmocka_unit_test(test_fault_clone3_eagain), cmocka_unit_test(test_fault_fork_eagain),
+          cmocka_unit_test(test_fault_pipe2_status_pipe),
+          cmocka_unit_test(test_fault_pipe2_command_pipes),
+          cmocka_unit_test(test_fault_poll_in_timed_wait),
+          cmocka_unit_test(test_fault_poll_in_communicate),
+          cmocka_unit_test(test_fault_read_status_pipe),
+          cmocka_unit_test(test_fault_read_in_communicate),
+          cmocka_unit_test(test_fault_write_epipe_ends_input),
+          cmocka_unit_test(test_fault_open_stdio_file),
+          cmocka_unit_test(test_fault_waitid_pidfd_einval),
+          cmocka_unit_test(test_fault_waitid_error),
+          cmocka_unit_test(test_fault_waitid_failed_start),
+          cmocka_unit_test(test_fault_pidfd_open_enosys),
+          cmocka_unit_test(test_fault_pidfd_send_signal),
+          cmocka_unit_test(test_fault_close_range_enosys),
+          cmocka_unit_test(test_fault_close_range_cloexec_einval))
