@@ -2,11 +2,11 @@
  * posix_spawn over subproc's engine (DESIGN.md, "Layers": front ends).
  *
  * posix_spawn's attributes and file actions are an ordered list of things
- * for the child to do, so they compile straight into a sys_plan, as the
- * proc layer's attributes do, and the one child interpreter runs them. The
- * proc layer is not in the way because its rules are not posix_spawn's:
- * here fds are inherited, argv may be empty, file actions name the
- * caller's fd numbers, and the PATH search happens in the child.
+ * for the child to do. This file keeps glibc's objects and checks and
+ * hands the list to the proc layer's posix-shaped entry, proc_spawn
+ * (src/proc/spawn.c), which compiles it for the one child interpreter:
+ * posix_spawn's rules are not subproc_start's (fds are inherited, argv may
+ * be empty, the PATH search happens in the child).
  *
  * The behaviour to match is glibc 2.36's, found by probing it: positive
  * error numbers; the validation each function does (or does not do);
@@ -17,7 +17,7 @@
  */
 #include "posix.h"
 
-#include "sys/sys.h"
+#include "proc/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,28 +53,8 @@ _Static_assert(SUBPROC_POSIX_SPAWN_SETSID == POSIX_SPAWN_SETSID, "<spawn.h> valu
 /* glibc's execvp default (confstr _CS_PATH). */
 #define DEFAULT_PATH "/bin:/usr/bin"
 
-/* Steps that are not file actions, one of each at most: status, cgroup,
- * sched, setsid, setpgid, resetids, sigignore, signals, exec. */
-#define FIXED_STEPS 9
-
-enum action_kind {
-	ACT_OPEN,
-	ACT_CLOSE,
-	ACT_DUP2,
-	ACT_CHDIR,
-	ACT_FCHDIR,
-	ACT_CLOSEFROM,
-	ACT_TCSETPGRP,
-};
-
-/* One file action. ACT_CHDIR keeps its path in open.path too; the path is
- * the list's own copy. */
-struct action {
-	int kind;
-	int fd;
-	int newfd;
-	struct sys_open open;
-};
+/* One file action: the proc layer's own form; the path is the list's copy. */
+typedef struct proc_action action_t;
 
 /* ---- file actions ---- */
 
@@ -90,7 +70,7 @@ static bool fd_in_range(int fd)
 	return (rlim_t)fd < rl.rlim_cur;
 }
 
-static struct action *fa_append(subproc_posix_spawn_file_actions_t *fa)
+static action_t *fa_append(subproc_posix_spawn_file_actions_t *fa)
 {
 	if (fa->used_ == fa->allocated_) {
 		int cap = fa->allocated_ > 0 ? fa->allocated_ * 2 : 8;
@@ -98,13 +78,13 @@ static struct action *fa_append(subproc_posix_spawn_file_actions_t *fa)
 
 		if (cap > INT_MAX / 2)
 			return NULL;
-		p = realloc(fa->actions_, (size_t)cap * sizeof(struct action));
+		p = realloc(fa->actions_, (size_t)cap * sizeof(action_t));
 		if (p == NULL)
 			return NULL;
 		fa->actions_ = p;
 		fa->allocated_ = cap;
 	}
-	return (struct action *)fa->actions_ + fa->used_++;
+	return (action_t *)fa->actions_ + fa->used_++;
 }
 
 /* Appends an action; a path is copied first, so a failure changes nothing. */
@@ -112,7 +92,7 @@ static int fa_add(subproc_posix_spawn_file_actions_t *fa, int kind, int fd, int 
                   const char *path, int oflag, mode_t mode)
 {
 	char *copy = NULL;
-	struct action *a;
+	action_t *a;
 
 	if (path != NULL && (copy = strdup(path)) == NULL)
 		return ENOMEM;
@@ -121,10 +101,8 @@ static int fa_add(subproc_posix_spawn_file_actions_t *fa, int kind, int fd, int 
 		free(copy);
 		return ENOMEM;
 	}
-	*a = (struct action){.kind = kind,
-	                     .fd = fd,
-	                     .newfd = newfd,
-	                     .open = {.path = copy, .flags = oflag, .mode = mode}};
+	*a = (action_t){
+		.kind = kind, .fd = fd, .newfd = newfd, .path = copy, .oflag = oflag, .mode = mode};
 	return 0;
 }
 
@@ -136,10 +114,10 @@ int subproc_posix_spawn_file_actions_init(subproc_posix_spawn_file_actions_t *fa
 
 int subproc_posix_spawn_file_actions_destroy(subproc_posix_spawn_file_actions_t *fa)
 {
-	struct action *a = fa->actions_;
+	action_t *a = fa->actions_;
 
 	for (int i = 0; i < fa->used_; i++)
-		free((char *)a[i].open.path);
+		free((char *)a[i].path);
 	free(a);
 	memset(fa, 0, sizeof *fa);
 	return 0;
@@ -150,14 +128,14 @@ int subproc_posix_spawn_file_actions_addopen(subproc_posix_spawn_file_actions_t 
 {
 	if (!fd_in_range(fd))
 		return EBADF;
-	return fa_add(fa, ACT_OPEN, fd, -1, path, oflag, mode);
+	return fa_add(fa, PROC_ACT_OPEN, fd, -1, path, oflag, mode);
 }
 
 int subproc_posix_spawn_file_actions_addclose(subproc_posix_spawn_file_actions_t *fa, int fd)
 {
 	if (!fd_in_range(fd))
 		return EBADF;
-	return fa_add(fa, ACT_CLOSE, fd, -1, NULL, 0, 0);
+	return fa_add(fa, PROC_ACT_CLOSE, fd, -1, NULL, 0, 0);
 }
 
 int subproc_posix_spawn_file_actions_adddup2(subproc_posix_spawn_file_actions_t *fa, int fd,
@@ -165,19 +143,19 @@ int subproc_posix_spawn_file_actions_adddup2(subproc_posix_spawn_file_actions_t 
 {
 	if (!fd_in_range(fd) || !fd_in_range(newfd))
 		return EBADF;
-	return fa_add(fa, ACT_DUP2, fd, newfd, NULL, 0, 0);
+	return fa_add(fa, PROC_ACT_DUP2, fd, newfd, NULL, 0, 0);
 }
 
 int subproc_posix_spawn_file_actions_addchdir_np(subproc_posix_spawn_file_actions_t *fa,
                                                  const char *path)
 {
-	return fa_add(fa, ACT_CHDIR, -1, -1, path, 0, 0);
+	return fa_add(fa, PROC_ACT_CHDIR, -1, -1, path, 0, 0);
 }
 
 int subproc_posix_spawn_file_actions_addfchdir_np(subproc_posix_spawn_file_actions_t *fa, int fd)
 {
 	/* glibc 2.36 takes any number here; fchdir in the child says EBADF. */
-	return fa_add(fa, ACT_FCHDIR, fd, -1, NULL, 0, 0);
+	return fa_add(fa, PROC_ACT_FCHDIR, fd, -1, NULL, 0, 0);
 }
 
 int subproc_posix_spawn_file_actions_addclosefrom_np(subproc_posix_spawn_file_actions_t *fa,
@@ -185,14 +163,14 @@ int subproc_posix_spawn_file_actions_addclosefrom_np(subproc_posix_spawn_file_ac
 {
 	if (!fd_in_range(from))
 		return EBADF;
-	return fa_add(fa, ACT_CLOSEFROM, from, -1, NULL, 0, 0);
+	return fa_add(fa, PROC_ACT_CLOSEFROM, from, -1, NULL, 0, 0);
 }
 
 int subproc_posix_spawn_file_actions_addtcsetpgrp_np(subproc_posix_spawn_file_actions_t *fa, int fd)
 {
 	if (!fd_in_range(fd))
 		return EBADF;
-	return fa_add(fa, ACT_TCSETPGRP, fd, -1, NULL, 0, 0);
+	return fa_add(fa, PROC_ACT_TCSETPGRP, fd, -1, NULL, 0, 0);
 }
 
 /* ---- attributes ---- */
@@ -356,37 +334,15 @@ static int search_candidates(const char *file, char ***ret)
 	return 0;
 }
 
-/* The signals glibc keeps for its threads, 32 up to SIGRTMIN (SIGCANCEL and
- * SIGSETXID), in the kernel's form. */
-static uint64_t libc_signals(void)
-{
-	uint64_t bits = 0;
-
-	for (int sig = 32; sig < SIGRTMIN && sig <= 64; sig++)
-		bits |= 1ULL << (sig - 1);
-	return bits;
-}
-
-/* A name with no candidate still runs the steps, then fails. */
-static char *const no_candidates[] = {NULL};
-
 int posix_spawn_run(pid_t *ret_pid, int *ret_pidfd, const char *file,
                     const subproc_posix_spawn_file_actions_t *fa,
                     const subproc_posix_spawnattr_t *attr, char *const argv[], char *const envp[],
                     struct posix_how *how)
 {
 	static const subproc_posix_spawnattr_t no_attr;
-	const struct action *acts = fa != NULL ? fa->actions_ : NULL;
-	size_t nacts = fa != NULL && fa->used_ > 0 ? (size_t)fa->used_ : 0;
-	struct sys_plan plan = {.cgroup_fd = -1, .launch = SYS_LAUNCH_DEFAULT};
-	bool search = how->search;
-	struct sys_step *steps = NULL, *s;
-	struct sched_param sp;
-	struct sys_result res;
+	struct proc_spawn sp = {.cgroup_fd = -1, .none_err = ENOENT};
 	char **cand = NULL;
-	long none_err = ENOENT;
-	uint64_t ignore;
-	int maxfd = 2, pidfd = -1, r;
+	int pidfd = -1, r;
 	pid_t pid = -1;
 	short flags;
 
@@ -397,114 +353,43 @@ int posix_spawn_run(pid_t *ret_pid, int *ret_pidfd, const char *file,
 		attr = &no_attr;
 	flags = attr->flags_;
 
-	steps = malloc((FIXED_STEPS + nacts) * sizeof *steps);
-	if (steps == NULL)
-		return ENOMEM;
 	/* Without a '/' the search runs; an empty name or one longer than
 	 * NAME_MAX has no candidate, and fails only after the file actions,
 	 * whose effects (a file created, say) glibc leaves behind too. */
-	if (search && strchr(file, '/') == NULL) {
-		if (file[0] == '\0') {
-			none_err = ENOENT;
-		} else if (strlen(file) > NAME_MAX) {
-			none_err = ENAMETOOLONG;
-		} else if ((r = search_candidates(file, &cand)) != 0) {
-			free(steps);
+	sp.search = how->search && strchr(file, '/') == NULL;
+	if (sp.search) {
+		if (strlen(file) > NAME_MAX)
+			sp.none_err = ENAMETOOLONG;
+		else if (file[0] != '\0' && (r = search_candidates(file, &cand)) != 0)
 			return r;
-		}
-	} else {
-		search = false;
+		sp.candidates = cand;
 	}
-
-	for (size_t i = 0; i < nacts; i++) {
-		if (acts[i].fd > maxfd)
-			maxfd = acts[i].fd;
-		if (acts[i].newfd > maxfd)
-			maxfd = acts[i].newfd;
-	}
-	sp = (struct sched_param){.sched_priority = attr->sched_priority_};
-
-	s = steps;
-#define STEP(...) (*s++ = (struct sys_step){__VA_ARGS__})
-	/* The file actions must see the caller's fd table, so the fork
-	 * path's status pipe moves above every fd they name. */
-	if (nacts > 0)
-		STEP(.op = SYS_OP_STATUS_ABOVE, .fd = maxfd + 1);
-	if (flags & SUBPROC_POSIX_SPAWN_SETCGROUP) {
-		STEP(.op = SYS_OP_CGROUP, .fd = attr->cgroup_fd_);
-		plan.cgroup_fd = attr->cgroup_fd_;
-	}
-	/* glibc's order: scheduling, setsid, setpgid, ids, file actions. */
-	if ((flags & (SUBPROC_POSIX_SPAWN_SETSCHEDPARAM | SUBPROC_POSIX_SPAWN_SETSCHEDULER)) ==
-	    SUBPROC_POSIX_SPAWN_SETSCHEDPARAM)
-		STEP(.op = SYS_OP_SCHED, .arg = -1, .ptr = &sp);
-	else if (flags & SUBPROC_POSIX_SPAWN_SETSCHEDULER)
-		STEP(.op = SYS_OP_SCHED, .arg = attr->sched_policy_, .ptr = &sp);
-	if (flags & SUBPROC_POSIX_SPAWN_SETSID)
-		STEP(.op = SYS_OP_SETSID);
-	if (flags & SUBPROC_POSIX_SPAWN_SETPGROUP)
-		STEP(.op = SYS_OP_SETPGID, .arg = attr->pgroup_);
-	if (flags & SUBPROC_POSIX_SPAWN_RESETIDS)
-		STEP(.op = SYS_OP_RESETIDS);
-	for (size_t i = 0; i < nacts; i++) {
-		const struct action *a = &acts[i];
-
-		switch (a->kind) {
-		case ACT_OPEN:
-			STEP(.op = SYS_OP_OPEN, .fd = a->fd, .ptr = &a->open);
-			break;
-		case ACT_CLOSE:
-			STEP(.op = SYS_OP_CLOSE, .fd = a->fd);
-			break;
-		case ACT_DUP2:
-			STEP(.op = SYS_OP_DUP2, .fd = a->fd, .arg = a->newfd);
-			break;
-		case ACT_CHDIR:
-			STEP(.op = SYS_OP_CHDIR, .ptr = a->open.path);
-			break;
-		case ACT_FCHDIR:
-			STEP(.op = SYS_OP_FCHDIR, .fd = a->fd);
-			break;
-		case ACT_CLOSEFROM:
-			STEP(.op = SYS_OP_CLOSE_FROM, .fd = a->fd);
-			break;
-		case ACT_TCSETPGRP:
-			/* The child's group is attr's pgroup once setpgid has
-			 * run, so asking the kernel gives what glibc uses. */
-			STEP(.op = SYS_OP_TCSETPGRP, .fd = a->fd);
-			break;
-		}
-	}
+	sp.path = file;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.actions = fa != NULL ? fa->actions_ : NULL;
+	sp.nactions = fa != NULL && fa->used_ > 0 ? (size_t)fa->used_ : 0;
+	if (flags & SUBPROC_POSIX_SPAWN_SETCGROUP)
+		sp.cgroup_fd = attr->cgroup_fd_;
+	/* SETSCHEDULER sets the policy with the parameters; SETSCHEDPARAM
+	 * alone only the parameters. */
+	if (flags & SUBPROC_POSIX_SPAWN_SETSCHEDULER)
+		sp.sched = PROC_SCHED_POLICY;
+	else if (flags & SUBPROC_POSIX_SPAWN_SETSCHEDPARAM)
+		sp.sched = PROC_SCHED_PARAM;
+	sp.sched_policy = attr->sched_policy_;
+	sp.sched_priority = attr->sched_priority_;
+	sp.setsid = flags & SUBPROC_POSIX_SPAWN_SETSID;
+	sp.setpgid = flags & SUBPROC_POSIX_SPAWN_SETPGROUP;
+	sp.pgid = attr->pgroup_;
+	sp.resetids = flags & SUBPROC_POSIX_SPAWN_RESETIDS;
 	if (flags & SUBPROC_POSIX_SPAWN_SETSIGDEF)
-		plan.sigdefault = sys_sigset_bits(&attr->sigdefault_);
-	/* glibc's child leaves its own signals ignored, whatever the
-	 * caller had, unless SETSIGDEF names them; the program inherits it. */
-	ignore = libc_signals() & ~plan.sigdefault;
-	if (ignore != 0)
-		STEP(.op = SYS_OP_SIGIGNORE, .arg = (long)ignore);
-	/* Last before execve: until here every signal stays blocked. */
-	STEP(.op = SYS_OP_SIGNALS);
-	if (search)
-		STEP(.op = SYS_OP_EXECVP, .arg = none_err,
-		     .ptr = cand != NULL ? (const void *)cand : no_candidates);
-	else
-		STEP(.op = SYS_OP_EXECVE);
-#undef STEP
+		sp.sigdefault = &attr->sigdefault_;
+	if (flags & SUBPROC_POSIX_SPAWN_SETSIGMASK)
+		sp.sigmask = &attr->sigmask_;
+	sp.forklock = how->forklock;
 
-	plan.path = file;
-	plan.argv = argv;
-	plan.envp = envp;
-	plan.steps = steps;
-	plan.nsteps = (size_t)(s - steps);
-	if (flags & SUBPROC_POSIX_SPAWN_SETSIGMASK) {
-		/* glibc's sigprocmask never blocks its own signals. */
-		plan.use_mask = true;
-		plan.mask = sys_sigset_bits(&attr->sigmask_) & ~libc_signals();
-	}
-
-	plan.forklock = how->forklock;
-	r = sys_launch(&plan, &pid, &pidfd, &res, &how->launched);
-	free(steps);
+	r = proc_spawn(&sp, &pid, &pidfd, &how->launched);
 	free(cand);
 	if (r < 0)
 		return -r;
@@ -553,10 +438,7 @@ static int pidfd_spawn(int *ret_pidfd, const char *file,
 	if (pidfd < 0) {
 		/* A kernel without pidfds (before 5.3). The caller never
 		 * learns the pid, so the child must not outlive this call. */
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			sys_reap(pid, -1);
-		}
+		proc_spawn_abandon(pid, -1);
 		return ENOSYS;
 	}
 	*ret_pidfd = pidfd;

@@ -37,6 +37,55 @@ int error_set(subproc_error *err, int code, int step, const char *path, int fd);
 /* lookpath.c: PATH as `env` (or the caller's environment) has it. */
 const char *lookpath_path_of(char *const env[]);
 
+/* spawn.c: a start as posix_spawn describes one. */
+enum proc_action_kind {
+	PROC_ACT_OPEN,      /* open path (oflag, mode) onto fd */
+	PROC_ACT_CLOSE,     /* close fd; one that is not open is no error */
+	PROC_ACT_DUP2,      /* dup2 fd onto newfd; equal ones clear close-on-exec */
+	PROC_ACT_CHDIR,     /* chdir path */
+	PROC_ACT_FCHDIR,    /* fchdir fd */
+	PROC_ACT_CLOSEFROM, /* close every fd from fd upward */
+	PROC_ACT_TCSETPGRP, /* make the child's group the foreground of fd */
+};
+
+struct proc_action {
+	int kind; /* enum proc_action_kind */
+	int fd;
+	int newfd;
+	const char *path;
+	int oflag;
+	mode_t mode;
+};
+
+enum { PROC_SCHED_NONE, PROC_SCHED_PARAM, PROC_SCHED_POLICY };
+
+struct proc_spawn {
+	const char *path;        /* what execve runs, without search */
+	bool search;             /* execvp: try candidates in order */
+	char *const *candidates; /* with search; NULL: none */
+	int none_err;            /* with search: the errno when nothing ran */
+	char *const *argv;       /* as given: may be empty */
+	char *const *envp;
+	const struct proc_action *actions;
+	size_t nactions;
+	int cgroup_fd; /* -1: none */
+	int sched;     /* PROC_SCHED_* */
+	int sched_policy;
+	int sched_priority;
+	bool setsid, setpgid, resetids;
+	pid_t pgid;
+	const sigset_t *sigdefault; /* NULL: none */
+	const sigset_t *sigmask;    /* NULL: the caller's */
+	bool forklock;              /* hold the fork lock for writing */
+};
+
+/* Starts it. Returns 0 with the pid and the pidfd (-1 where there is none,
+ * the caller's to close), or -errno with the child reaped; *launched names
+ * the launch path taken ("" if none). */
+int proc_spawn(const struct proc_spawn *sp, pid_t *pid, int *pidfd, const char **launched);
+/* Kills and reaps a child that proc_spawn started and nobody will wait for. */
+void proc_spawn_abandon(pid_t pid, int pidfd);
+
 /* The name prlimit(1) gives a resource, such as "nofile"; NULL if unknown. */
 const char *rlimit_name(int resource);
 
