@@ -162,6 +162,7 @@ static int check_noctty(void *arg)
 	CHECK(probe_run(&attr, NULL, &r) == 0);
 	CHECK(report_is(&r, "has_ctty", noctty ? "0" : "1"));
 	CHECK(no_children());
+	report_free(&r); /* memcheck runs these too */
 	return 0;
 }
 
@@ -195,6 +196,7 @@ static int check_foreground(void *arg)
 	CHECK(report_is_long(&r, "pgid", r.pid));
 	CHECK(report_is_long(&r, "tty_pgrp", r.pid));
 	CHECK(report_is(&r, "has_ctty", "1"));
+	report_free(&r);
 	return 0;
 }
 
