@@ -683,6 +683,57 @@ static void test_fault_close_range_cloexec_einval(void **state)
 	assert_forked(check_close_range, how);
 }
 
+/* --- unsharing the fd table, in the child ----------------------------------- */
+
+/* The CLONE_VM paths share the caller's fd table at first (CLONE_FILES) and
+ * the child takes a private copy before anything else. When both ways of
+ * copying are refused, the start fails at the closefds step, and the
+ * caller's table is as it was; the fork path never shares, and neither does
+ * a start that inherits fds. */
+static int check_unshare_refused(void *arg)
+{
+	static const int shared[] = {SUBPROC_LAUNCH_CLONE3, SUBPROC_LAUNCH_CLONE};
+	char *const argv[] = {PROBE, NULL};
+	int before;
+
+	(void)arg;
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_close_range, SECCOMP_ANY_ARG, 0, ENOSYS));
+	SECCOMP_OR_SKIP(seccomp_fail(__NR_unshare, SECCOMP_ANY_ARG, 0, ENOMEM));
+	before = fd_count();
+	for (size_t i = 0; i < 2; i++) {
+		subproc_attr attr = {.launch = shared[i]};
+		subproc_error err;
+
+		CHECK(start_fails(PROBE, argv, &attr, -ENOMEM, SUBPROC_STEP_CLOSEFDS, &err));
+	}
+	CHECK(fd_count() == before);
+	{
+		subproc_attr attr = {.launch = SUBPROC_LAUNCH_FORK};
+		struct report r;
+
+		CHECK(probe_run(&attr, NULL, &r) == 0);
+		CHECK(report_exited_ok(&r));
+		report_free(&r);
+	}
+	{
+		subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE3, .flags = SUBPROC_INHERIT_FDS};
+		struct report r;
+
+		CHECK(probe_run(&attr, NULL, &r) == 0);
+		CHECK(report_exited_ok(&r));
+		report_free(&r);
+	}
+	CHECK(fd_count() == before);
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_fault_unshare_files_refused(void **state)
+{
+	(void)state;
+	assert_forked(check_unshare_refused, NULL);
+}
+
 TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_clone_einval_retries_without_pidfd),
           cmocka_unit_test(test_fault_clone3_eagain), cmocka_unit_test(test_fault_fork_eagain),
@@ -700,4 +751,5 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_pidfd_open_enosys),
           cmocka_unit_test(test_fault_pidfd_send_signal),
           cmocka_unit_test(test_fault_close_range_enosys),
-          cmocka_unit_test(test_fault_close_range_cloexec_einval))
+          cmocka_unit_test(test_fault_close_range_cloexec_einval),
+          cmocka_unit_test(test_fault_unshare_files_refused))

@@ -10,8 +10,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A map of n entries: 0 and 2 to themselves, the rest closed (1 is given
@@ -42,6 +44,52 @@ static void test_fdmap_identity(void **state)
 	assert_true(report_fd_is(&r, 20, 20));
 	assert_true(report_fd_is(&r, 21, 21));
 	report_free(&r);
+}
+
+/* dev:ino and close-on-exec of fd, to see whether it changed. */
+static void fd_identity(int fd, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		snprintf(buf, size, "closed");
+	else
+		snprintf(buf, size, "%llu:%llu:%d", (unsigned long long)st.st_dev,
+		         (unsigned long long)st.st_ino, fcntl(fd, F_GETFD));
+}
+
+/*
+ * The child's shuffle happens in its own fd table, never in the caller's,
+ * although the CLONE_VM paths start the child sharing the caller's table
+ * (CLONE_FILES) to avoid copying it: the child takes a private copy first.
+ * Had it not, these dup2s onto 0, 1 and 2 and the closes would have hit the
+ * caller's own fds.
+ */
+static void test_fdmap_caller_table_untouched(void **state)
+{
+	int a = fd_marker(false, 30), b = fd_marker(true, 31), fds[] = {0, 1, 2, 30, 31};
+	int files[] = {b, a, b, -1, 30};
+	subproc_attr attr = {.files = files, .nfiles = 5};
+	char *const argv[] = {PROBE, NULL};
+	char before[5][64], after[5][64];
+	subproc_proc *proc = NULL;
+	subproc_status st;
+	int count = fd_count();
+
+	(void)state;
+	assert_true(a == 30 && b == 31);
+	for (int i = 0; i < 5; i++)
+		fd_identity(fds[i], before[i], sizeof before[i]);
+	assert_int_equal(subproc_start(&proc, PROBE, argv, &attr, NULL), 0);
+	assert_int_equal(subproc_wait(proc, 0, 30000, &st), 0);
+	subproc_release(proc);
+	for (int i = 0; i < 5; i++) {
+		fd_identity(fds[i], after[i], sizeof after[i]);
+		assert_string_equal(after[i], before[i]);
+	}
+	assert_int_equal(fd_count(), count);
+	close(a);
+	close(b);
 }
 
 static void test_fdmap_swap(void **state)
@@ -354,7 +402,8 @@ static void test_inherit_fds_minus_one_still_closes(void **state)
 	report_free(&r);
 }
 
-TEST_MAIN(cmocka_unit_test(test_fdmap_identity), cmocka_unit_test(test_fdmap_swap),
+TEST_MAIN(cmocka_unit_test(test_fdmap_identity),
+          cmocka_unit_test(test_fdmap_caller_table_untouched), cmocka_unit_test(test_fdmap_swap),
           cmocka_unit_test(test_fdmap_swap_std_fds), cmocka_unit_test(test_fdmap_cycle_of_three),
           cmocka_unit_test(test_fdmap_chain_overlap),
           cmocka_unit_test(test_fdmap_same_index_cloexec_arrives),

@@ -181,8 +181,20 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	/* After the map: ctty is numbered as in the child. */
 	if (a->flags & SUBPROC_SETCTTY)
 		STEP(.op = SYS_OP_SETCTTY, .fd = a->ctty);
-	if (!(a->flags & SUBPROC_INHERIT_FDS))
-		STEP(.op = SYS_OP_CLOSEFROM, .fd = nfiles > 0 ? (int)nfiles : 3);
+	if (!(a->flags & SUBPROC_INHERIT_FDS)) {
+		int below = nfiles > 0 ? (int)nfiles : 3;
+
+		STEP(.op = SYS_OP_CLOSEFROM, .fd = below);
+		/* Every parent fd a step uses: map sources, the terminal
+		 * tcsetpgrp takes, the cgroup directory. */
+		for (size_t i = 0; i < nfiles; i++)
+			below = a->files[i] >= below ? a->files[i] + 1 : below;
+		if ((a->flags & SUBPROC_FOREGROUND) && a->ctty >= below)
+			below = a->ctty + 1;
+		if ((a->flags & SUBPROC_CGROUP) && a->cgroup_fd >= below)
+			below = a->cgroup_fd + 1;
+		pl->sys.unshare_below = below;
+	}
 	if (a->flags & SUBPROC_UMASK)
 		STEP(.op = SYS_OP_UMASK, .arg = a->umask);
 	for (size_t i = 0; i < a->nrlimits; i++) {

@@ -21,9 +21,13 @@
 
 #include "raw.h"
 
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -287,11 +291,38 @@ CHILD_FN static long child_signals(struct sys_child *c)
 	return raw_sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
+/*
+ * Started with CLONE_FILES, the child shares the fd table of the parent and
+ * of its other threads: before any step may touch an fd, it takes a private
+ * copy of the fds below plan->unshare_below only (close_range's UNSHARE,
+ * Linux 5.9), or of the whole table where that is refused (the closefds
+ * step trims it later). A failure is the closefds step's.
+ */
+CHILD_FN static void child_unshare_files(struct sys_child *c)
+{
+	const struct sys_plan *p = c->plan;
+	long r = raw_close_range(p->unshare_below, ~0U, CLOSE_RANGE_UNSHARE);
+
+	if (r < 0)
+		r = raw_unshare(CLONE_FILES);
+	if (r < 0) {
+		int index = (int)p->nsteps - 1;
+		for (size_t i = 0; i < p->nsteps; i++) {
+			if (p->steps[i].op == SYS_OP_CLOSEFROM)
+				index = (int)i;
+		}
+		child_fail(c, c->status_fd, index, 0, r);
+	}
+}
+
 CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 {
 	const struct sys_plan *p = c->plan;
 	int status_fd = c->status_fd;
 	long r = 0;
+
+	if (c->files_shared)
+		child_unshare_files(c);
 
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct sys_step *s = &p->steps[i];

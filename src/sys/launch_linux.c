@@ -134,12 +134,15 @@ static int launch_clone3(const struct sys_plan *plan, pid_t *pid, int *pidfd,
 	struct clone3_args a;
 	int fd = -1;
 	long r;
-
 	bool clear = true, into = plan->cgroup_fd >= 0;
 
+	/* See sys_plan.unshare_below. */
+	c.files_shared = plan->unshare_below > 0;
 	for (;;) {
 		memset(&a, 0, sizeof a);
 		a.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+		if (c.files_shared)
+			a.flags |= CLONE_FILES;
 		/* Handlers reset by the kernel in one step, instead of ~64
 		 * rt_sigaction calls in the child (Linux 5.5). */
 		c.handlers_cleared = clear;
@@ -193,6 +196,10 @@ static int launch_clone(const struct sys_plan *plan, pid_t *pid, int *pidfd, str
 	struct sys_child c = {.plan = plan, .result = &slot, .status_fd = -1};
 	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
 	int fd = -1, r, e = 0;
+
+	c.files_shared = plan->unshare_below > 0; /* see sys_plan.unshare_below */
+	if (c.files_shared)
+		flags |= CLONE_FILES;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* CLONE_PIDFD came in Linux 5.2; without it, pidfd_open

@@ -110,6 +110,7 @@ struct raw_sigaction {
 #define raw_dup3(from, to, flags) RAW3(__NR_dup3, (from), (to), (flags))
 #define raw_fcntl(fd, cmd, arg) RAW3(__NR_fcntl, (fd), (cmd), (arg))
 #define raw_close_range(lo, hi, flags) RAW3(__NR_close_range, (lo), (hi), (flags))
+#define raw_unshare(flags) RAW1(__NR_unshare, (flags))
 #define raw_getdents64(fd, buf, n) RAW3(__NR_getdents64, (fd), (buf), (n))
 #define raw_chdir(path) RAW1(__NR_chdir, (path))
 #define raw_fchdir(fd) RAW1(__NR_fchdir, (fd))

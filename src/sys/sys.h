@@ -98,6 +98,12 @@ struct sys_plan {
 	int *scratch;
 	pid_t ppid;    /* the parent's pid, for SYS_OP_PDEATHSIG */
 	int cgroup_fd; /* -1, or the cgroup clone3 should start the child in */
+	/* When > 0, every fd the child needs from the parent is below it, and
+	 * the rest are closed anyway: the CLONE_VM paths may then share the
+	 * parent's fd table (CLONE_FILES) instead of copying all of it, and
+	 * the child's first act takes a private copy of just these fds. A
+	 * parent with 10,000 fds otherwise pays for copying them all. */
+	int unshare_below;
 	int launch;    /* enum sys_launch */
 	bool forklock; /* hold the fork lock for writing around the launch */
 };
@@ -130,6 +136,7 @@ struct sys_child {
 	int status_fd;             /* fork path: the status pipe's write end */
 	bool handlers_cleared;     /* clone3 reset the handlers already */
 	bool cgroup_done;          /* clone3 placed the child in its cgroup */
+	bool files_shared;         /* started with CLONE_FILES: unshare first */
 	uint64_t oldmask;          /* the caller's mask, saved by the parent */
 };
 _Noreturn void sys_child_run(struct sys_child *child);
