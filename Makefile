@@ -7,9 +7,14 @@
 #   make clean           remove $(BUILD_DIR)
 #   make format          clang-format the sources in place
 #   make format-check    fail if any source is not clang-formatted
+#   make bench           install the benchmark's packages (gnuplot, golang-go, libuv1-dev,
+#                        libglib2.0-dev, python3) when missing, build bench/ in $(BENCH_DIR)
+#                        and run it (a few minutes): rewrites bench/results.csv,
+#                        bench/RESULTS.md and bench/latency.png. BENCH_QUICK=1: a tenth of it
 #
 # Variables: BUILD_DIR (build), CC (the C compiler for a new build dir),
-# CMAKE_FLAGS (extra -D options, e.g. CMAKE_FLAGS=-DSUBPROC_SANITIZE=address).
+# CMAKE_FLAGS (extra -D options, e.g. CMAKE_FLAGS=-DSUBPROC_SANITIZE=address),
+# BENCH_DIR (build-bench, the benchmark's own build dir).
 
 BUILD_DIR ?= build
 PREFIX ?= /usr/local
@@ -19,6 +24,7 @@ CMAKE ?= cmake
 CTEST ?= ctest
 CLANG_FORMAT ?= clang-format
 
+BENCH_DIR ?= build-bench
 CACHE := $(BUILD_DIR)/CMakeCache.txt
 
 # The makes that CMake runs would otherwise announce every directory.
@@ -29,10 +35,10 @@ ifneq ($(filter command line environment,$(origin CC)),)
 CMAKE_CC := -DCMAKE_C_COMPILER=$(CC)
 endif
 
-FORMAT_FILES = $(shell find include src tests examples -type f -name '*.[ch]' 2>/dev/null) \
+FORMAT_FILES = $(shell find include src tests examples fuzz bench -type f -name '*.[ch]' 2>/dev/null) \
 	$(wildcard *.c *.h)
 
-.PHONY: all demo check deps install clean format format-check
+.PHONY: all demo check deps install clean format format-check bench
 
 # $(call configure,TESTING): run CMake when $(BUILD_DIR) is new (with
 # BUILD_TESTING=TESTING), when CMAKE_FLAGS are given, or when TESTING is ON
@@ -78,6 +84,13 @@ check: deps
 	$(call configure,ON)
 	$(CMAKE) --build $(BUILD_DIR) -j2
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j2 --timeout 120 --no-tests=error
+
+# Its own build dir and CMake option, so that `make` and `make check` never
+# build the benchmark or need its packages.
+bench:
+	bench/deps.sh
+	$(CMAKE) -S . -B $(BENCH_DIR) $(CMAKE_CC) -DSUBPROC_BENCH=ON -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
+	$(CMAKE) --build $(BENCH_DIR) -j2 --target run-bench
 
 deps:
 	scripts/install-deps.sh
