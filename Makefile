@@ -88,7 +88,7 @@ check: deps
 # Its own build dir and CMake option, so that `make` and `make check` never
 # build the benchmark or need its packages.
 bench:
-	bench/deps.sh
+	scripts/install-deps.sh --bench
 	$(CMAKE) -S . -B $(BENCH_DIR) $(CMAKE_CC) -DSUBPROC_BENCH=ON -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
 	$(CMAKE) --build $(BENCH_DIR) -j2 --target run-bench
 
