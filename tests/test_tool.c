@@ -742,7 +742,17 @@ static void test_tool_help_version_bench(void **state)
 	assert_non_null(strstr(r.out.data, "subproc clone3"));
 	assert_non_null(strstr(r.out.data, "posix_spawn"));
 	result_free(&r);
+	tool(&r,
+	     ARGS("bench", "--count", "2", "--rss", "8", "--threads", "2", "--child", "/bin/true"));
+	assert_int_equal(r.code, 0);
+	assert_non_null(
+		strstr(r.out.data, "2 spawns per method of /bin/true, 2 threads, 8 MiB touched"));
+	assert_non_null(strstr(r.out.data, "vfork+execve"));
+	result_free(&r);
 	tool(&r, ARGS("bench", "--count", "0"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	tool(&r, ARGS("bench", "--child", "/subproc-no-such-program"));
 	assert_int_equal(r.code, 125);
 	result_free(&r);
 }
