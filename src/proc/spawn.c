@@ -50,7 +50,7 @@ static enum sys_op action_op(int kind)
 	case PROC_ACT_FCHDIR:
 		return SYS_OP_FCHDIR;
 	case PROC_ACT_CLOSEFROM:
-		return SYS_OP_CLOSE_FROM;
+		return SYS_OP_CLOSEFROM_NOW;
 	default:
 		return SYS_OP_TCSETPGRP;
 	}

@@ -116,27 +116,10 @@ CHILD_FN static long child_closefrom_walk(int lo, int keep)
 	return 0;
 }
 
-/* Makes every fd from `lo` up go away at execve. Marking them close-on-exec
- * rather than closing them keeps the fork path's status pipe alive. */
-CHILD_FN static long child_closefrom(int lo, int keep)
-{
-	long r = raw_close_range(lo, ~0U, CLOSE_RANGE_CLOEXEC);
-
-	if (r == 0)
-		return 0;
-	/* CLOSE_RANGE_CLOEXEC needs Linux 5.11; plain close_range 5.9. */
-	if (r == -EINVAL && (keep < lo || keep < 0)) {
-		r = raw_close_range(lo, ~0U, 0);
-		if (r == 0)
-			return 0;
-	}
-	return child_closefrom_walk(lo, keep);
-}
-
-/* posix_spawn's addclosefrom_np: the fds are gone at once, so that a later
- * file action naming one fails as it would after close(2). `keep` (the fork
- * path's status pipe, -1 elsewhere) stays open. */
-CHILD_FN static long child_close_from(int lo, int keep)
+/* Closes every fd from `lo` up now, except `keep` (the fork path's status
+ * pipe, -1 elsewhere). posix_spawn's addclosefrom_np needs it at once, so
+ * that a later file action naming one of them fails as after close(2). */
+CHILD_FN static long child_closefrom_now(int lo, int keep)
 {
 	long r = 0;
 
@@ -151,6 +134,16 @@ CHILD_FN static long child_close_from(int lo, int keep)
 	if (r == 0)
 		return 0;
 	return child_closefrom_walk(lo, keep);
+}
+
+/* Makes every fd from `lo` up go away at execve. Marking them close-on-exec
+ * rather than closing them keeps the fork path's status pipe alive; where
+ * that is refused (CLOSE_RANGE_CLOEXEC needs Linux 5.11), they go now. */
+CHILD_FN static long child_closefrom_at_exec(int lo, int keep)
+{
+	if (raw_close_range(lo, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	return child_closefrom_now(lo, keep);
 }
 
 /* posix_spawn's addopen: the target is closed first (so that an open at the
@@ -296,15 +289,17 @@ CHILD_FN static long child_signals(struct sys_child *c)
  * of its other threads: before any step may touch an fd, it takes a private
  * copy of the fds below plan->unshare_below only (close_range's UNSHARE,
  * Linux 5.9), or of the whole table where that is refused (the closefds
- * step trims it later). A failure is the closefds step's.
+ * step trims it later). A failure is the closefds step's. Returns the
+ * lowest fd closed on the way, or -1 for none.
  */
-CHILD_FN static void child_unshare_files(struct sys_child *c)
+CHILD_FN static int child_unshare_files(struct sys_child *c)
 {
 	const struct sys_plan *p = c->plan;
 	long r = raw_close_range(p->unshare_below, ~0U, CLOSE_RANGE_UNSHARE);
 
-	if (r < 0)
-		r = raw_unshare(CLONE_FILES);
+	if (r == 0)
+		return p->unshare_below;
+	r = raw_unshare(CLONE_FILES);
 	if (r < 0) {
 		int index = (int)p->nsteps - 1;
 		for (size_t i = 0; i < p->nsteps; i++) {
@@ -313,16 +308,17 @@ CHILD_FN static void child_unshare_files(struct sys_child *c)
 		}
 		child_fail(c, c->status_fd, index, 0, r);
 	}
+	return -1;
 }
 
 CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 {
 	const struct sys_plan *p = c->plan;
-	int status_fd = c->status_fd;
+	int status_fd = c->status_fd, closed_from = -1;
 	long r = 0;
 
 	if (c->files_shared)
-		child_unshare_files(c);
+		closed_from = child_unshare_files(c);
 
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct sys_step *s = &p->steps[i];
@@ -388,7 +384,11 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = raw_ioctl(s->fd, TIOCSCTTY, 0);
 			break;
 		case SYS_OP_CLOSEFROM:
-			r = child_closefrom(s->fd, status_fd);
+			/* Done already when the unshare closed from here up:
+			 * every fd made since then is close-on-exec. */
+			r = 0;
+			if (closed_from < 0 || closed_from > s->fd)
+				r = child_closefrom_at_exec(s->fd, status_fd);
 			break;
 		case SYS_OP_UMASK:
 			raw_umask(s->arg);
@@ -450,8 +450,8 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 		case SYS_OP_FCHDIR:
 			r = raw_fchdir(s->fd);
 			break;
-		case SYS_OP_CLOSE_FROM:
-			r = child_close_from(s->fd, status_fd);
+		case SYS_OP_CLOSEFROM_NOW:
+			r = child_closefrom_now(s->fd, status_fd);
 			break;
 		case SYS_OP_EXECVP:
 			r = child_execvp(p, s);

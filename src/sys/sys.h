@@ -32,7 +32,7 @@ enum sys_op {
 	SYS_OP_FDMAP,     /* arg: count, ptr: int array of sources (-1 closes) */
 	SYS_OP_NOCTTY,    /* - */
 	SYS_OP_SETCTTY,   /* fd: terminal, numbered as in the child */
-	SYS_OP_CLOSEFROM, /* fd: lowest fd not passed on */
+	SYS_OP_CLOSEFROM, /* fd: lowest fd not passed on; they go at execve */
 	SYS_OP_UMASK,     /* arg: mask */
 	SYS_OP_RLIMIT,    /* ptr: struct sys_rlimit */
 	SYS_OP_SIGNALS,   /* reset handlers, then install the mask */
@@ -41,16 +41,16 @@ enum sys_op {
 	/* The posix_spawn front end's steps. Its file actions act on the fd
 	 * numbers the caller gave, so on the fork path the status pipe must
 	 * first get out of their way. */
-	SYS_OP_STATUS_ABOVE, /* fd: lowest number the status pipe may have */
-	SYS_OP_SCHED,        /* arg: policy, -1 for the parameters only; ptr: struct sched_param */
-	SYS_OP_RESETIDS,     /* effective ids back to the real ones */
-	SYS_OP_OPEN,         /* fd: target; ptr: struct sys_open */
-	SYS_OP_CLOSE,        /* fd; an fd that is not open is no error */
-	SYS_OP_DUP2,         /* fd: source, arg: target; equal ones clear close-on-exec */
-	SYS_OP_FCHDIR,       /* fd */
-	SYS_OP_CLOSE_FROM,   /* fd: lowest fd closed now (not at execve) */
-	SYS_OP_EXECVP,       /* ptr: NULL-terminated candidates; arg: errno if none */
-	SYS_OP_SIGIGNORE,    /* arg: signals (kernel form) set to SIG_IGN */
+	SYS_OP_STATUS_ABOVE,  /* fd: lowest number the status pipe may have */
+	SYS_OP_SCHED,         /* arg: policy, -1 for the parameters only; ptr: struct sched_param */
+	SYS_OP_RESETIDS,      /* effective ids back to the real ones */
+	SYS_OP_OPEN,          /* fd: target; ptr: struct sys_open */
+	SYS_OP_CLOSE,         /* fd; an fd that is not open is no error */
+	SYS_OP_DUP2,          /* fd: source, arg: target; equal ones clear close-on-exec */
+	SYS_OP_FCHDIR,        /* fd */
+	SYS_OP_CLOSEFROM_NOW, /* fd: lowest fd, closed now (not at execve) */
+	SYS_OP_EXECVP,        /* ptr: NULL-terminated candidates; arg: errno if none */
+	SYS_OP_SIGIGNORE,     /* arg: signals (kernel form) set to SIG_IGN */
 };
 
 /* SYS_OP_OPEN: open `path` and put it at the step's fd. */
