@@ -9,6 +9,7 @@
 #include "raw.h"
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,7 +41,9 @@ static int status_from_siginfo(const siginfo_t *si)
  * when WNOHANG found nothing, or -errno. */
 static int wait_once(pid_t pid, int pidfd, int options, int *status, struct rusage *ru, bool *ended)
 {
-	static bool no_p_pidfd;
+	/* Shared by every thread that waits; a stale false only costs one
+	 * more EINVAL. */
+	static atomic_bool no_p_pidfd;
 	siginfo_t si;
 	struct rusage r;
 	long rc;
@@ -48,12 +51,12 @@ static int wait_once(pid_t pid, int pidfd, int options, int *status, struct rusa
 	for (;;) {
 		memset(&si, 0, sizeof si);
 		memset(&r, 0, sizeof r);
-		if (pidfd >= 0 && !no_p_pidfd) {
+		if (pidfd >= 0 && !atomic_load_explicit(&no_p_pidfd, memory_order_relaxed)) {
 			rc = RAW5(__NR_waitid, P_PIDFD, pidfd, &si, options, &r);
 			if (rc == -EINVAL) {
 				/* Before Linux 5.4. Racy only against a caller
 				 * that reaps our children itself. */
-				no_p_pidfd = true;
+				atomic_store_explicit(&no_p_pidfd, true, memory_order_relaxed);
 				continue;
 			}
 		} else {
