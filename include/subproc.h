@@ -156,8 +156,12 @@ SUBPROC_API int subproc_accept(int fd, struct sockaddr *addr, socklen_t *addrlen
  * steps (a library that calls plain pipe(), for instance). Hold it for
  * reading around "create the fd, then set FD_CLOEXEC"; starts with
  * SUBPROC_INHERIT_FDS hold it for writing around the launch, so no such
- * half-made fd is inherited. Readers do not block each other. Not needed
- * for the default start, which closes every fd it was not given.
+ * half-made fd is inherited. Readers do not block each other, but a start
+ * waiting for the lock goes first: new readers wait behind it, so a steady
+ * stream of readers cannot keep it out (Go's ForkLock rule). Hence it is
+ * not recursive: taking it for reading again while holding it may
+ * deadlock. Not needed for the default start, which closes every fd it was
+ * not given.
  */
 SUBPROC_API void subproc_forklock_rdlock(void);
 /** Releases a read hold taken with subproc_forklock_rdlock(). */
@@ -259,9 +263,13 @@ enum subproc_launch {
 /** Flags for subproc_attr.flags. Each one turns on the fields it names. */
 enum subproc_attr_flags {
 	/* Search PATH for `path` when it has no '/', like execvp, in the parent,
-	 * using the PATH of attr.env when given (else the caller's). A match
-	 * found only through an empty, "." or other relative PATH entry is
-	 * refused with -EPERM (step "lookpath") unless SUBPROC_PATH_ALLOW_DOT. */
+	 * using the PATH of attr.env when given (else the caller's). The search
+	 * looks where the child will exec: an absolute entry inside
+	 * attr.chroot when there is one, a relative entry from attr.dir when
+	 * there is one, and the child execs the name it found there, so what
+	 * was checked is what runs. A match found only through an empty, "."
+	 * or other relative PATH entry is refused with -EPERM (step
+	 * "lookpath") unless SUBPROC_PATH_ALLOW_DOT. */
 	SUBPROC_PATH_SEARCH = 1u << 0,
 	/* With SUBPROC_PATH_SEARCH, accept a match through a relative entry. */
 	SUBPROC_PATH_ALLOW_DOT = 1u << 1,
@@ -284,9 +292,18 @@ enum subproc_attr_flags {
 	/* Detach the child from the controlling terminal (TIOCNOTTY on fd 0). */
 	SUBPROC_NOCTTY = 1u << 7,
 	/* Set the user id to attr.uid (raw setuid: all of real, effective and
-	 * saved when privileged). */
+	 * saved when privileged). Unless SUBPROC_SETGROUPS or
+	 * SUBPROC_KEEP_GROUPS is given too, the supplementary groups are
+	 * cleared. A start that changes the user or group id never shares the
+	 * caller's memory: it is made on the fork path whatever attr.launch
+	 * says, because the kernel makes the memory of a process that changes
+	 * its credentials non-dumpable, which for a CLONE_VM child would be
+	 * the caller's, for good (no core dumps, no ptrace, /proc files owned
+	 * by root). It costs what fork costs (proportional to the caller's
+	 * memory). */
 	SUBPROC_SETUID = 1u << 8,
-	/* Set the group id to attr.gid. */
+	/* Set the group id to attr.gid (real, effective and saved). Clears
+	 * the supplementary groups as SUBPROC_SETUID does. */
 	SUBPROC_SETGID = 1u << 9,
 	/* Set the supplementary groups to attr.groups[0..ngroups); ngroups 0
 	 * clears them. */
@@ -303,6 +320,12 @@ enum subproc_attr_flags {
 	/* Reset the signals in attr.sigdefault to SIG_DFL, including ones the
 	 * parent ignores (signals the parent handles are always reset). */
 	SUBPROC_SIGDEFAULT = 1u << 14,
+	/* With SUBPROC_SETUID or SUBPROC_SETGID and without SUBPROC_SETGROUPS,
+	 * keep the caller's supplementary groups instead of clearing them
+	 * (Go's NoSetGroups). Needed by an unprivileged caller that "changes"
+	 * to its own ids, since setgroups needs CAP_SETGID; otherwise a
+	 * hazard: a child of root would keep groups such as shadow or disk. */
+	SUBPROC_KEEP_GROUPS = 1u << 15,
 };
 
 /** One resource limit for subproc_attr.rlimits. */
@@ -319,9 +342,12 @@ typedef struct subproc_rlimit {
  * other fd. Every pointer is only read, and only during subproc_start.
  *
  * Steps run in the child in this order, and the first that fails stops the
- * start: cgroup, setsid, setpgid, tcsetpgrp, chroot, setgroups, setgid,
- * setuid, chdir, pdeathsig, fd map, noctty, setctty, closing other fds,
- * umask, rlimits, signals, execve.
+ * start: cgroup, setsid, setpgid, tcsetpgrp, rlimits, chroot, setgroups,
+ * setgid, setuid, chdir, pdeathsig, fd map, noctty, setctty, closing other
+ * fds, umask, RLIMIT_NOFILE, signals, execve. Limits come before the
+ * credentials so that a raised hard limit reaches an unprivileged child;
+ * RLIMIT_NOFILE is set after the fd map (its hard limit raised before the
+ * credentials when asked), so that a low limit does not stop the map.
  */
 typedef struct subproc_attr {
 	unsigned flags; /* enum subproc_attr_flags, or-ed */

@@ -8,8 +8,17 @@
 #include "support.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
 
 static char *const probe_argv[] = {PROBE, NULL};
 
@@ -103,8 +112,54 @@ static void test_launch_each_path_works(void **state)
 	assert_true(no_children());
 }
 
+/* A container's seccomp profile: close_range missing, unshare refused (no
+ * CAP_SYS_ADMIN), clone3 missing unless it is the path under test. Every
+ * path still starts children that get none of the caller's other fds, and
+ * posix_spawn works as glibc's does there. */
+static int check_container_profile(void *arg)
+{
+	const char *path = launch_path();
+	char *const argv[] = {PROBE, "--exit", "0", NULL};
+	int marker, status;
+	pid_t pid;
+
+	(void)arg;
+	if (path == NULL)
+		SKIP_FORKED("SUBPROC_LAUNCH is not set");
+	if (seccomp_fail(__NR_close_range, SECCOMP_ANY_ARG, 0, ENOSYS) < 0 ||
+	    seccomp_fail(__NR_unshare, SECCOMP_ANY_ARG, 0, EPERM) < 0 ||
+	    (strcmp(path, "clone3") != 0 &&
+	     seccomp_fail(__NR_clone3, SECCOMP_ANY_ARG, 0, ENOSYS) < 0))
+		SKIP_FORKED("seccomp is not available");
+	marker = fd_marker(false, 50);
+	CHECK(marker == 50);
+	for (int i = 0; i < 3; i++) {
+		subproc_attr attr = {0};
+		struct report r;
+
+		CHECK(probe_run(&attr, NULL, &r) == 0);
+		CHECK(report_exited_ok(&r));
+		CHECK(report_list_lacks(&r, "fds", marker));
+		report_free(&r);
+	}
+	CHECK(subproc_posix_spawn(&pid, PROBE, NULL, NULL, argv, NULL) == 0);
+	CHECK(waitpid_bounded(pid, &status, 30000) == 0 && status == 0);
+	CHECK(posix_spawn(&pid, PROBE, NULL, NULL, argv, NULL) == 0);
+	CHECK(waitpid_bounded(pid, &status, 30000) == 0 && status == 0);
+	close(marker);
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_launch_container_profile(void **state)
+{
+	(void)state;
+	assert_forked(check_container_profile, NULL);
+}
+
 TEST_MAIN(cmocka_unit_test(test_launch_env_selects_path),
           cmocka_unit_test(test_launch_explicit_fork_overrides_env),
           cmocka_unit_test(test_launch_explicit_clone_overrides_env),
           cmocka_unit_test(test_launch_explicit_clone3_overrides_env),
-          cmocka_unit_test(test_launch_each_path_works))
+          cmocka_unit_test(test_launch_each_path_works),
+          cmocka_unit_test(test_launch_container_profile))

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { ROUNDS = 200 };
@@ -250,7 +252,225 @@ static void test_threads_start_wait_under_signal_storm(void **state)
 	assert_true(no_children());
 }
 
+/* --- small thread stacks -------------------------------------------------- */
+
+/* Every way to start a child, from the thread it is given to. */
+struct small_result {
+	int start, cmd, search, posix;
+};
+
+static void *small_stack_starts(void *arg)
+{
+	struct small_result *res = arg;
+	char *const argv[] = {PROBE, "--exit", "0", NULL};
+	subproc_attr attr = {0};
+	subproc_status st;
+	subproc_proc *p = NULL;
+
+	/* subproc_start and wait, no error struct: it alone is 4 KiB. */
+	res->start = subproc_start(&p, PROBE, argv, &attr, NULL);
+	if (res->start == 0) {
+		res->start = subproc_wait(p, 0, -1, &st);
+		if (res->start == 0 && subproc_status_exit_code(st.status) != 0)
+			res->start = -EPROTO;
+	}
+	subproc_release(p);
+
+	/* A command, captured: the I/O loop too. */
+	{
+		const char *const cargv[] = {PROBE, NULL};
+		subproc_cmd *cmd = NULL;
+		subproc_output out = {0};
+
+		res->cmd = subproc_cmd_new(&cmd, cargv);
+		if (res->cmd == 0)
+			res->cmd = subproc_cmd_output(cmd, &out, NULL, &st, NULL);
+		if (res->cmd == 0 && strstr(out.data, "pid=") == NULL)
+			res->cmd = -EPROTO;
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+	}
+
+	/* A PATH search, which builds paths. */
+	{
+		char *const targv[] = {"true", NULL};
+		subproc_attr sattr = {.flags = SUBPROC_PATH_SEARCH};
+
+		p = NULL;
+		res->search = subproc_start(&p, "true", targv, &sattr, NULL);
+		if (res->search == 0)
+			res->search = subproc_wait(p, 0, -1, &st);
+		subproc_release(p);
+	}
+
+	/* posix_spawnp, which searches in the child. */
+	{
+		char *const targv[] = {"true", NULL};
+		pid_t pid = -1;
+		int status;
+
+		res->posix = -subproc_posix_spawnp(&pid, "true", NULL, NULL, targv, NULL);
+		if (res->posix == 0 && waitpid_bounded(pid, &status, 30000) < 0)
+			res->posix = -ETIMEDOUT;
+	}
+	return NULL;
+}
+
+/* A thread with the smallest stack POSIX allows (16 KiB here) can start
+ * children every way: the child runs on a stack of its own, and nothing on
+ * the way keeps a big buffer in a frame. A start that used the caller's
+ * stack for the child died of SIGSEGV here. */
+static void test_threads_small_stack(void **state)
+{
+	struct small_result res = {-1, -1, -1, -1};
+	pthread_attr_t ta;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_attr_init(&ta), 0);
+	assert_int_equal(pthread_attr_setstacksize(&ta, PTHREAD_STACK_MIN), 0);
+	assert_int_equal(pthread_create(&t, &ta, small_stack_starts, &res), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_attr_destroy(&ta);
+	assert_int_equal(res.start, 0);
+	assert_int_equal(res.cmd, 0);
+	assert_int_equal(res.search, 0);
+	assert_int_equal(res.posix, 0);
+	assert_true(no_children());
+}
+
+/* The library's own: the calling thread's child stack (src/sys). */
+char *sys_child_stack(size_t *size, size_t *guard);
+
+/* "rw-p" and the like for the mapping that holds addr, "" when none does. */
+static void mapping_perms(const void *addr, char perms[5])
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	uintptr_t a = (uintptr_t)addr, lo, hi;
+	char line[512], p[8];
+
+	perms[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, p) == 3 && a >= lo && a < hi) {
+			memcpy(perms, p, 4);
+			perms[4] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+}
+
+struct stack_seen {
+	char *top[2]; /* after the first start, and after many more */
+	size_t size, guard;
+	char below[5], inside[5]; /* the guard's and the stack's permissions */
+	int rc;
+};
+
+static void *stack_reuse(void *arg)
+{
+	struct stack_seen *s = arg;
+	char *const argv[] = {PROBE, "--exit", "0", NULL};
+	subproc_attr attr = {0};
+
+	s->rc = 0;
+	for (int i = 0; i < 50 && s->rc == 0; i++) {
+		subproc_proc *p = NULL;
+		subproc_status st;
+
+		s->rc = subproc_start(&p, PROBE, argv, &attr, NULL);
+		if (s->rc == 0)
+			s->rc = subproc_wait(p, 0, -1, &st);
+		subproc_release(p);
+		if (i == 0) {
+			s->top[0] = sys_child_stack(&s->size, &s->guard);
+			if (s->top[0] != NULL) {
+				mapping_perms(s->top[0] - 1, s->inside);
+				mapping_perms(s->top[0] - s->size - 1, s->below);
+			}
+		}
+	}
+	s->top[1] = sys_child_stack(&s->size, &s->guard);
+	return NULL;
+}
+
+/* The CLONE_VM paths run the child on one mapping per thread, made at the
+ * thread's first start, with a guard page under it, reused by every later
+ * start (no mmap per start), and gone when the thread ends. */
+static void test_threads_child_stack_per_thread(void **state)
+{
+	struct stack_seen s = {0};
+	char after[5];
+	pthread_t t;
+
+	(void)state;
+	if (launch_path() != NULL && strcmp(launch_path(), "fork") == 0)
+		skip_because("the fork path runs the child on its own copy of the stack");
+	assert_int_equal(pthread_create(&t, NULL, stack_reuse, &s), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(s.rc, 0);
+	assert_non_null(s.top[0]);
+	assert_ptr_equal(s.top[0], s.top[1]);
+	assert_string_equal(s.inside, "rw-p");
+	assert_string_equal(s.below, "---p");
+	/* The thread has ended: its key's destructor unmapped the stack. */
+	mapping_perms(s.top[0] - 1, after);
+	assert_string_equal(after, "");
+	assert_true(no_children());
+}
+
+/* --- the fork lock prefers a waiting start ------------------------------ */
+
+/* Two readers pass the read lock from hand to hand, so that with a lock
+ * that lets new readers in past a waiting writer it is never free of
+ * readers. Each waits a moment only for the other to come in. */
+static atomic_int readers_in;
+
+static void *baton_reader(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop_threads)) {
+		subproc_forklock_rdlock();
+		atomic_fetch_add(&readers_in, 1);
+		/* Hold it until another reader holds it too, 2 ms at most. */
+		for (int i = 0; i < 200 && atomic_load(&readers_in) < 2; i++) {
+			struct timespec ts = {0, 10000};
+			nanosleep(&ts, NULL);
+		}
+		atomic_fetch_sub(&readers_in, 1);
+		subproc_forklock_rdunlock();
+	}
+	return NULL;
+}
+
+/* Starts that inherit fds take the fork lock for writing; continuous
+ * overlapping readers must not keep them out. With glibc's default rwlock
+ * (reader preference) this start waited as long as the readers went on. */
+static void test_threads_forklock_writer_not_starved(void **state)
+{
+	pthread_t t[3];
+	subproc_attr attr = {.flags = SUBPROC_INHERIT_FDS};
+
+	(void)state;
+	atomic_store(&readers_in, 0);
+	threads_start(t, 3, baton_reader);
+	for (int i = 0; i < 20; i++) {
+		struct report r;
+
+		assert_int_equal(probe_run(&attr, NULL, &r), 0);
+		assert_true(report_exited_ok(&r));
+		report_free(&r);
+	}
+	threads_stop(t, 3);
+	assert_true(no_children());
+}
+
 TEST_MAIN(cmocka_unit_test(test_threads_leaky_fds_not_inherited),
           cmocka_unit_test(test_threads_concurrent_starts),
           cmocka_unit_test(test_threads_forklock_guards_inherit_fds),
-          cmocka_unit_test(test_threads_start_wait_under_signal_storm))
+          cmocka_unit_test(test_threads_start_wait_under_signal_storm),
+          cmocka_unit_test(test_threads_small_stack),
+          cmocka_unit_test(test_threads_child_stack_per_thread),
+          cmocka_unit_test(test_threads_forklock_writer_not_starved))

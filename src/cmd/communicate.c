@@ -29,7 +29,9 @@ struct sink {
 	size_t cap;
 	size_t limit;
 	int policy;
-	bool over; /* SUBPROC_LIMIT_FAIL and the limit was passed */
+	bool over;     /* SUBPROC_LIMIT_FAIL and the limit was passed */
+	char *discard; /* where a stream nobody captures is read; on the heap,
+	                  for callers on small thread stacks */
 };
 
 void subproc_output_free(subproc_output *out)
@@ -91,11 +93,12 @@ static void sink_limit(struct sink *s)
 static int sink_read(struct sink *s, int fd)
 {
 	subproc_output *o = s->out;
-	char discard[4096];
 	ssize_t n;
 
 	if (o == NULL) {
-		n = read(fd, discard, sizeof discard);
+		if (s->discard == NULL && (s->discard = malloc(CHUNK)) == NULL)
+			return -ENOMEM;
+		n = read(fd, s->discard, CHUNK);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 1 : -errno;
 		return n > 0;
@@ -116,6 +119,7 @@ static int sink_read(struct sink *s, int fd)
 static int sink_init(struct sink *s, subproc_output *out, size_t limit, int policy)
 {
 	s->out = out;
+	s->discard = NULL;
 	s->cap = 0;
 	s->limit = limit;
 	s->policy = policy;
@@ -298,6 +302,8 @@ int cmd_io_run(struct cmd_io *io)
 
 	for (int i = 0; i < 3; i++)
 		io_close(io, i);
+	for (int i = 1; i < 3; i++)
+		free(sinks[i].discard);
 	if (wrote_epipe && !sigpipe_pending) {
 		struct timespec zero = {0, 0};
 		while (sigtimedwait(&pipeset, NULL, &zero) < 0 && errno == EINTR)

@@ -388,6 +388,7 @@ int posix_spawn_run(pid_t *ret_pid, int *ret_pidfd, const char *file,
 	if (flags & SUBPROC_POSIX_SPAWN_SETSIGMASK)
 		sp.sigmask = &attr->sigmask_;
 	sp.forklock = how->forklock;
+	sp.want_pidfd = how->pidfd;
 
 	r = proc_spawn(&sp, &pid, &pidfd, &how->launched);
 	free(cand);
@@ -428,7 +429,7 @@ static int pidfd_spawn(int *ret_pidfd, const char *file,
                        const subproc_posix_spawnattr_t *attr, char *const argv[],
                        char *const envp[], bool search)
 {
-	struct posix_how how = {.search = search, .forklock = true};
+	struct posix_how how = {.search = search, .forklock = true, .pidfd = true};
 	int pidfd = -1, r;
 	pid_t pid = -1;
 
@@ -441,7 +442,12 @@ static int pidfd_spawn(int *ret_pidfd, const char *file,
 		proc_spawn_abandon(pid, -1);
 		return ENOSYS;
 	}
-	*ret_pidfd = pidfd;
+	/* As glibc 2.39: a NULL pidfd is accepted, and the child is
+	 * started all the same (wait(2) can still reap it). */
+	if (ret_pidfd != NULL)
+		*ret_pidfd = pidfd;
+	else
+		close(pidfd);
 	return 0;
 }
 

@@ -4,6 +4,11 @@
  * matched but none could run, else ENOENT) with Go's one refusal: a program
  * found only through a relative entry ("", "." or "bin") would run whatever
  * the current directory holds, so it is refused unless the caller opts in.
+ *
+ * For a start, the search looks where the child will exec: an absolute
+ * entry inside the child's new root, a relative one in the child's working
+ * directory. The result is the name the child execs (entry/file), so what
+ * was checked is what runs.
  */
 #include "proc.h"
 
@@ -13,7 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifdef __linux__
+#include <linux/openat2.h>
+#endif
 
 /* glibc's execvp default when PATH is unset (confstr _CS_PATH). */
 #define DEFAULT_PATH "/bin:/usr/bin"
@@ -33,18 +43,54 @@ const char *lookpath_path_of(char *const env[])
 	return DEFAULT_PATH;
 }
 
-/* 0 when `path` is a regular file we may execute, else -errno. */
-static int check_executable(const char *path)
+/* 0 when `path` (from `dirfd`) is a regular file we may execute, else -errno. */
+static int check_executable(int dirfd, const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0)
+	if (fstatat(dirfd, path, &st, 0) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EACCES;
-	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+	if (faccessat(dirfd, path, X_OK, AT_EACCESS) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * check_executable for a path the child resolves inside its new root
+ * `rootfd`: symlinks and ".." stay inside it, as they will for the child
+ * (openat2's RESOLVE_IN_ROOT, Linux 5.6). Where that is missing, the path is
+ * taken from the root's directory as it is, which differs only for a
+ * symlink inside the root that points to an absolute path.
+ */
+static int check_in_root(int rootfd, const char *path)
+{
+#if defined(__linux__) && defined(SYS_openat2)
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+
+	if (fd >= 0) {
+		/* faccessat on the fd itself needs AT_EMPTY_PATH, which
+		 * glibc passes to faccessat2 (Linux 5.8); before that, EINVAL
+		 * or ENOSYS, and the plain path below. */
+		struct stat st;
+		int r = fstat((int)fd, &st) < 0 ? -errno : 0;
+
+		if (r == 0 && !S_ISREG(st.st_mode))
+			r = -EACCES;
+		if (r == 0 && faccessat((int)fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
+			r = -errno;
+		close((int)fd);
+		if (r != -EINVAL && r != -ENOSYS)
+			return r;
+	} else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
+		return -errno;
+	}
+#endif
+	while (*path == '/')
+		path++;
+	return check_executable(rootfd, *path != '\0' ? path : ".");
 }
 
 static int copy_out(const char *path, char *out, size_t outlen)
@@ -57,45 +103,92 @@ static int copy_out(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out, size_t outlen)
+/* Joins "a/b" into buf (size PATH_MAX); -ENAMETOOLONG when it does not fit. */
+static int join(char *buf, const char *a, size_t alen, const char *b)
 {
-	char cand[PATH_MAX];
+	int n = snprintf(buf, PATH_MAX, "%.*s/%s", (int)alen, a, b);
+
+	return n > 0 && n < PATH_MAX ? 0 : -ENAMETOOLONG;
+}
+
+int lookpath_where(const char *file, char *const env[], unsigned flags, const char *root,
+                   const char *dir, char *out, size_t outlen)
+{
+	/* On the heap, since callers may run on a small thread stack. */
+	struct {
+		char cand[PATH_MAX];  /* the name the child execs */
+		char where[PATH_MAX]; /* the same, as the parent reaches it */
+	} *buf = malloc(sizeof *buf);
+	char *cand, *where;
 	const char *path, *p;
-	bool denied = false;
+	bool denied = false, dir_in_root = root != NULL && dir != NULL && dir[0] == '/';
+	int rootfd = -1, r = -ENOENT;
 
-	if (file == NULL || file[0] == '\0' || out == NULL ||
-	    (flags & ~(unsigned)SUBPROC_LOOKPATH_ALLOW_DOT))
-		return -EINVAL;
-	if (strchr(file, '/') != NULL) {
-		int r = check_executable(file);
-		return r < 0 ? r : copy_out(file, out, outlen);
+	if (buf == NULL)
+		return -ENOMEM;
+	cand = buf->cand;
+	where = buf->where;
+	if (root != NULL) {
+		rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			/* The chroot step will say what is wrong with it. */
+			r = -errno;
+			goto out;
+		}
 	}
-
 	path = lookpath_path_of(env);
 	for (p = path;; p++) {
 		const char *end = strchrnul(p, ':');
 		size_t dirlen = (size_t)(end - p);
-		const char *dir = dirlen > 0 ? p : ".";
-		int n, r;
+		const char *entry = dirlen > 0 ? p : ".";
+		bool relative = entry[0] != '/';
+		int c;
 
 		if (dirlen == 0)
 			dirlen = 1;
-		n = snprintf(cand, sizeof cand, "%.*s/%s", (int)dirlen, dir, file);
-		if (n > 0 && (size_t)n < sizeof cand) {
-			r = check_executable(cand);
-			if (r == 0) {
-				if (dir[0] != '/' && !(flags & SUBPROC_LOOKPATH_ALLOW_DOT))
-					return -EPERM;
-				return copy_out(cand, out, outlen);
+		/* cand: the name the child execs, from its root and cwd. */
+		c = join(cand, entry, dirlen, file);
+		if (c == 0 && relative && dir != NULL)
+			c = join(where, dir, strlen(dir), cand);
+		else if (c == 0)
+			memcpy(where, cand, strlen(cand) + 1);
+		if (c == 0) {
+			if (rootfd >= 0 && (!relative || dir_in_root))
+				c = check_in_root(rootfd, where);
+			else
+				c = check_executable(AT_FDCWD, where);
+			if (c == 0) {
+				if (relative && !(flags & SUBPROC_LOOKPATH_ALLOW_DOT))
+					r = -EPERM;
+				else
+					r = copy_out(cand, out, outlen);
+				goto out;
 			}
 			/* As execvp: a match we may not run is remembered,
 			 * a missing one is not. */
-			if (r == -EACCES || r == -EPERM)
+			if (c == -EACCES || c == -EPERM)
 				denied = true;
 		}
 		if (*end == '\0')
 			break;
 		p = end;
 	}
-	return denied ? -EACCES : -ENOENT;
+	r = denied ? -EACCES : -ENOENT;
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	free(buf);
+	return r;
+}
+
+int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out, size_t outlen)
+{
+	if (file == NULL || file[0] == '\0' || out == NULL ||
+	    (flags & ~(unsigned)SUBPROC_LOOKPATH_ALLOW_DOT))
+		return -EINVAL;
+	if (strchr(file, '/') != NULL) {
+		int r = check_executable(AT_FDCWD, file);
+		return r < 0 ? r : copy_out(file, out, outlen);
+	}
+	return lookpath_where(file, env, flags, NULL, NULL, out, outlen);
 }

@@ -17,12 +17,14 @@ extern char **environ;
 
 /* Steps other than rlimits: one of each op at most. */
 #define PLAN_FIXED_STEPS 18
+/* Steps per rlimit: RLIMIT_NOFILE takes two (see plan_build). */
+#define PLAN_RLIMIT_STEPS 2
 
 #define KNOWN_FLAGS                                                                                \
 	(SUBPROC_PATH_SEARCH | SUBPROC_PATH_ALLOW_DOT | SUBPROC_INHERIT_FDS | SUBPROC_SETSID |     \
 	 SUBPROC_SETPGID | SUBPROC_SETCTTY | SUBPROC_FOREGROUND | SUBPROC_NOCTTY |                 \
 	 SUBPROC_SETUID | SUBPROC_SETGID | SUBPROC_SETGROUPS | SUBPROC_UMASK | SUBPROC_CGROUP |    \
-	 SUBPROC_SIGMASK | SUBPROC_SIGDEFAULT)
+	 SUBPROC_SIGMASK | SUBPROC_SIGDEFAULT | SUBPROC_KEEP_GROUPS)
 
 int check_argv(char *const argv[], subproc_error *err)
 {
@@ -104,6 +106,8 @@ static uint64_t rlim64(rlim_t v)
 	return v == RLIM_INFINITY ? UINT64_MAX : (uint64_t)v;
 }
 
+/* The PATH search, where the child will exec: inside its new root, and
+ * relative entries from its working directory (see lookpath.c). */
 static int resolve(struct proc_plan *pl, const char *path, const subproc_attr *a,
                    subproc_error *err)
 {
@@ -113,11 +117,33 @@ static int resolve(struct proc_plan *pl, const char *path, const subproc_attr *a
 	pl->sys.path = path;
 	if (!(a->flags & SUBPROC_PATH_SEARCH) || strchr(path, '/') != NULL)
 		return 0;
-	r = subproc_lookpath(path, a->env, flags, pl->resolved, sizeof pl->resolved);
-	if (r < 0)
+	pl->resolved = malloc(PATH_MAX);
+	if (pl->resolved == NULL)
+		return error_set(err, -ENOMEM, SUBPROC_STEP_ALLOC, NULL, -1);
+	r = lookpath_where(path, a->env, flags, a->chroot, a->dir, pl->resolved, PATH_MAX);
+	if (r < 0) {
+		plan_free(pl);
 		return error_set(err, r, SUBPROC_STEP_LOOKPATH, path, -1);
+	}
 	pl->sys.path = pl->resolved;
 	return 0;
+}
+
+/* True when setresuid(id, id, id) would change any of the three, so that
+ * the kernel would recompute the capabilities and make the memory the
+ * child runs in non-dumpable (see sys_plan.own_memory). */
+static bool uid_changes(uid_t id)
+{
+	uid_t r, e, s;
+
+	return getresuid(&r, &e, &s) < 0 || r != id || e != id || s != id;
+}
+
+static bool gid_changes(gid_t id)
+{
+	gid_t r, e, s;
+
+	return getresgid(&r, &e, &s) < 0 || r != id || e != id || s != id;
 }
 
 int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const subproc_attr *a,
@@ -131,18 +157,21 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	memset(&pl->sys, 0, sizeof pl->sys);
 	pl->attr = a;
 	pl->mem = NULL;
+	pl->resolved = NULL;
 	if (path == NULL)
 		return error_set(err, -EINVAL, SUBPROC_STEP_ARGV, NULL, -1);
 	if ((r = check_argv(argv, err)) < 0 || (r = check_env(a->env, err)) < 0 ||
 	    (r = check_attr(a, err)) < 0 || (r = resolve(pl, path, a, err)) < 0)
 		return r;
 
-	pl->mem = malloc((PLAN_FIXED_STEPS + a->nrlimits) * sizeof *steps +
+	pl->mem = malloc((PLAN_FIXED_STEPS + PLAN_RLIMIT_STEPS * a->nrlimits) * sizeof *steps +
 	                 a->nrlimits * sizeof *lims + nfiles * sizeof(int));
-	if (pl->mem == NULL)
+	if (pl->mem == NULL) {
+		plan_free(pl);
 		return error_set(err, -ENOMEM, SUBPROC_STEP_ALLOC, NULL, -1);
+	}
 	steps = pl->mem;
-	lims = (struct sys_rlimit *)(steps + PLAN_FIXED_STEPS + a->nrlimits);
+	lims = (struct sys_rlimit *)(steps + PLAN_FIXED_STEPS + PLAN_RLIMIT_STEPS * a->nrlimits);
 	pl->sys.scratch = (int *)(lims + a->nrlimits);
 	s = steps;
 
@@ -157,14 +186,33 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	/* ctty is the parent's fd here: the map has not run yet. */
 	if (a->flags & SUBPROC_FOREGROUND)
 		STEP(.op = SYS_OP_TCSETPGRP, .fd = a->ctty);
+	/* Limits before the credentials, which may drop the right to raise a
+	 * hard limit (and so that RLIMIT_NPROC holds against the new user).
+	 * RLIMIT_NOFILE's soft limit is the exception: lowered here, it could
+	 * leave the fd map no room, so here only its hard limit is raised,
+	 * when that is asked, and the whole limit is set after the map. */
+	for (size_t i = 0; i < a->nrlimits; i++) {
+		lims[i].resource = a->rlimits[i].resource;
+		lims[i].cur = rlim64(a->rlimits[i].limit.rlim_cur);
+		lims[i].max = rlim64(a->rlimits[i].limit.rlim_max);
+		if (lims[i].resource == RLIMIT_NOFILE)
+			STEP(.op = SYS_OP_RLIMIT_HARD, .fd = lims[i].resource, .ptr = &lims[i]);
+		else
+			STEP(.op = SYS_OP_RLIMIT, .fd = lims[i].resource, .ptr = &lims[i]);
+	}
 	/* Before the credentials drop the right to chroot, and before chdir,
 	 * which is taken inside the new root. */
 	if (a->chroot != NULL)
 		STEP(.op = SYS_OP_CHROOT, .ptr = a->chroot);
 	/* Groups, then gid, then uid: each needs the privilege the next one
-	 * gives up. */
+	 * gives up. A new user or group without a list of groups gets none,
+	 * as Go, setpriv and sudo do: a child of root keeping root's groups
+	 * (shadow, disk) under another uid is a hole. */
 	if (a->flags & SUBPROC_SETGROUPS)
 		STEP(.op = SYS_OP_SETGROUPS, .arg = (long)a->ngroups, .ptr = a->groups);
+	else if ((a->flags & (SUBPROC_SETUID | SUBPROC_SETGID)) &&
+	         !(a->flags & SUBPROC_KEEP_GROUPS) && getgroups(0, NULL) != 0)
+		STEP(.op = SYS_OP_SETGROUPS, .arg = 0, .ptr = NULL);
 	if (a->flags & SUBPROC_SETGID)
 		STEP(.op = SYS_OP_SETGID, .arg = a->gid);
 	if (a->flags & SUBPROC_SETUID)
@@ -198,10 +246,8 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	if (a->flags & SUBPROC_UMASK)
 		STEP(.op = SYS_OP_UMASK, .arg = a->umask);
 	for (size_t i = 0; i < a->nrlimits; i++) {
-		lims[i].resource = a->rlimits[i].resource;
-		lims[i].cur = rlim64(a->rlimits[i].limit.rlim_cur);
-		lims[i].max = rlim64(a->rlimits[i].limit.rlim_max);
-		STEP(.op = SYS_OP_RLIMIT, .fd = lims[i].resource, .ptr = &lims[i]);
+		if (lims[i].resource == RLIMIT_NOFILE)
+			STEP(.op = SYS_OP_RLIMIT, .fd = lims[i].resource, .ptr = &lims[i]);
 	}
 	/* Last before execve: until here every signal stays blocked. */
 	STEP(.op = SYS_OP_SIGNALS);
@@ -221,19 +267,22 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	pl->sys.cgroup_fd = (a->flags & SUBPROC_CGROUP) ? a->cgroup_fd : -1;
 	pl->sys.launch = a->launch;
 	pl->sys.forklock = (a->flags & SUBPROC_INHERIT_FDS) != 0;
+	pl->sys.own_memory = ((a->flags & SUBPROC_SETUID) && uid_changes(a->uid)) ||
+	                     ((a->flags & SUBPROC_SETGID) && gid_changes(a->gid));
 	return 0;
 }
 
 static const int op_step[] = {
-	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,   [SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
-	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID, [SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
-	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,   [SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
-	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,   [SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
-	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,     [SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
-	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,      [SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
-	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY, [SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
-	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,     [SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
-	[SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS, [SYS_OP_EXECVE] = SUBPROC_STEP_EXECVE,
+	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,      [SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
+	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID,    [SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
+	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,      [SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
+	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,      [SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
+	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,        [SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
+	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,         [SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
+	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY,    [SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
+	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,        [SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
+	[SYS_OP_RLIMIT_HARD] = SUBPROC_STEP_RLIMIT, [SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS,
+	[SYS_OP_EXECVE] = SUBPROC_STEP_EXECVE,
 };
 
 void plan_report(const struct proc_plan *pl, const struct sys_result *res, const char *launched,
@@ -243,6 +292,10 @@ void plan_report(const struct proc_plan *pl, const struct sys_result *res, const
 
 	if (res->index == SYS_INDEX_PIPE) {
 		error_set(err, code, SUBPROC_STEP_PIPE, NULL, -1);
+		return;
+	}
+	if (res->index == SYS_INDEX_ENV) {
+		error_set(err, code, SUBPROC_STEP_LAUNCH, sys_launch_env_text(), -1);
 		return;
 	}
 	if (res->index < 0 || (size_t)res->index >= pl->sys.nsteps) {
@@ -266,6 +319,7 @@ void plan_report(const struct proc_plan *pl, const struct sys_result *res, const
 		break;
 	}
 	case SYS_OP_RLIMIT:
+	case SYS_OP_RLIMIT_HARD:
 		error_set(err, code, op_step[s->op], rlimit_name(s->fd), s->fd);
 		break;
 	case SYS_OP_CGROUP:
@@ -283,4 +337,6 @@ void plan_free(struct proc_plan *pl)
 {
 	free(pl->mem);
 	pl->mem = NULL;
+	free(pl->resolved);
+	pl->resolved = NULL;
 }

@@ -14,8 +14,8 @@
 struct proc_plan {
 	struct sys_plan sys;
 	const subproc_attr *attr;
-	void *mem; /* steps, rlimits and scratch, in one allocation */
-	char resolved[PATH_MAX];
+	void *mem;      /* steps, rlimits and scratch, in one allocation */
+	char *resolved; /* the PATH match, NULL without a search */
 };
 
 /* Validates and compiles. On failure nothing is held and *err is filled. */
@@ -36,6 +36,11 @@ int error_set(subproc_error *err, int code, int step, const char *path, int fd);
 
 /* lookpath.c: PATH as `env` (or the caller's environment) has it. */
 const char *lookpath_path_of(char *const env[]);
+/* subproc_lookpath for `file` without '/', looking where a child whose new
+ * root is `root` and whose directory is `dir` (either NULL for the
+ * caller's) will exec; `out` gets the name the child should exec. */
+int lookpath_where(const char *file, char *const env[], unsigned flags, const char *root,
+                   const char *dir, char *out, size_t outlen);
 
 /* spawn.c: a start as posix_spawn describes one. */
 enum proc_action_kind {
@@ -77,11 +82,12 @@ struct proc_spawn {
 	const sigset_t *sigdefault; /* NULL: none */
 	const sigset_t *sigmask;    /* NULL: the caller's */
 	bool forklock;              /* hold the fork lock for writing */
+	bool want_pidfd;            /* a pidfd is needed: pidfd_spawn */
 };
 
-/* Starts it. Returns 0 with the pid and the pidfd (-1 where there is none,
- * the caller's to close), or -errno with the child reaped; *launched names
- * the launch path taken ("" if none). */
+/* Starts it. Returns 0 with the pid and, with want_pidfd, the pidfd (-1
+ * where there is none, the caller's to close), or -errno with the child
+ * reaped; *launched names the launch path taken ("" if none). */
 int proc_spawn(const struct proc_spawn *sp, pid_t *pid, int *pidfd, const char **launched);
 /* Kills and reaps a child that proc_spawn started and nobody will wait for. */
 void proc_spawn_abandon(pid_t pid, int pidfd);

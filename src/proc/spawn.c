@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Steps that are not file actions, one of each at most: status, cgroup,
  * sched, setsid, setpgid, resetids, sigignore, signals, exec. */
@@ -141,6 +142,12 @@ int proc_spawn(const struct proc_spawn *sp, pid_t *ret_pid, int *ret_pidfd, cons
 		plan.mask = sys_sigset_bits(sp->sigmask) & ~libc_signals();
 	}
 	plan.forklock = sp->forklock;
+	/* posix_spawn needs no fd of its own, as glibc's does not: with the
+	 * fd table full, a start that asks for none still works. */
+	plan.no_pidfd = !sp->want_pidfd;
+	/* RESETIDS changes the credentials only where they differ; then the
+	 * child must not share our memory (see sys_plan.own_memory). */
+	plan.own_memory = sp->resetids && (geteuid() != getuid() || getegid() != getgid());
 	r = sys_launch(&plan, &pid, &pidfd, &res, launched);
 	free(steps);
 	if (r < 0)

@@ -14,8 +14,10 @@
  *   - Errors are the value the failing system call returned, never a stale
  *     errno; the child reports {step, detail, errno} and exits 127.
  *
- * It is compiled without sanitizers: their runtime would run on the lent
- * stack and write shadow memory the parent owns.
+ * It is compiled with no instrumentation at all (src/CMakeLists.txt gives
+ * it -fno-sanitize=all): a sanitizer's runtime, or even the function
+ * entry and exit hooks ThreadSanitizer adds, would run on the lent stack
+ * and write state that belongs to the parent thread.
  */
 #include "sys.h"
 
@@ -207,6 +209,63 @@ CHILD_FN static long child_execvp(const struct sys_plan *p, const struct sys_ste
 	return denied ? -EACCES : r;
 }
 
+/* Where the soft RLIMIT_NOFILE stood before child_dup_above raised it. */
+struct child_nofile {
+	bool raised;
+	uint64_t lim[2];
+};
+
+/*
+ * F_DUPFD_CLOEXEC onto `lo` or above. The fd map and the fork path's status
+ * pipe need room above the map, which a map that reaches the soft fd limit
+ * does not leave (F_DUPFD then fails with EINVAL): the soft limit is then
+ * raised to the hard one, and child_nofile_restore puts it back before
+ * execve. An fd above the soft limit stays usable, and every fd made here
+ * is close-on-exec, so the program sees the limit and fds it should.
+ */
+CHILD_FN static long child_dup_above(int fd, int lo, struct child_nofile *nf)
+{
+	long r = raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
+	uint64_t lim[2] = {0, 0}; /* see lim in child_closefrom_walk */
+
+	if ((r != -EINVAL && r != -EMFILE) || nf->raised)
+		return r;
+	if (raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) < 0 || lim[0] >= lim[1])
+		return r;
+	nf->lim[0] = lim[0];
+	nf->lim[1] = lim[1];
+	lim[0] = lim[1];
+	if (raw_prlimit(0, RLIMIT_NOFILE, lim, NULL) < 0)
+		return r;
+	nf->raised = true;
+	return raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
+}
+
+CHILD_FN static void child_nofile_restore(struct child_nofile *nf)
+{
+	if (nf->raised)
+		raw_prlimit(0, RLIMIT_NOFILE, nf->lim, NULL);
+	nf->raised = false;
+}
+
+/* Moves the fork path's status pipe to `lo` or above, so that no step that
+ * takes the caller's fd numbers can overwrite it: a report written into a
+ * file of the caller's, and EOF taken for a successful exec, would be the
+ * result. With no room at all, the start fails (EMFILE, step "pipe"). */
+CHILD_FN static long child_status_above(int *status_fd, int lo, struct child_nofile *nf)
+{
+	long r;
+
+	if (*status_fd < 0 || *status_fd >= lo)
+		return 0;
+	r = child_dup_above(*status_fd, lo, nf);
+	if (r < 0)
+		return r == -EINVAL ? -EMFILE : r;
+	raw_close(*status_fd);
+	*status_fd = (int)r;
+	return 0;
+}
+
 /*
  * The fd map, as the seed does it. Pass 1 moves every source that a lower
  * target will overwrite (files[i] < i) above the map, so pass 2 can dup each
@@ -214,24 +273,21 @@ CHILD_FN static long child_execvp(const struct sys_plan *p, const struct sys_ste
  * so a source equal to its target has close-on-exec cleared instead.
  */
 CHILD_FN static long child_fdmap(struct sys_child *c, const int *files, int n, int *status_fd,
-                                 int *failed)
+                                 int *failed, struct child_nofile *nf)
 {
 	int *fd = c->plan->scratch;
 	long r;
 
 	/* The status pipe must survive pass 2 too. */
-	if (*status_fd >= 0 && *status_fd < n) {
-		r = raw_fcntl(*status_fd, F_DUPFD_CLOEXEC, n);
-		if (r < 0)
-			return *failed = -1, r;
-		*status_fd = (int)r;
-	}
+	r = child_status_above(status_fd, n, nf);
+	if (r < 0)
+		return *failed = -1, r;
 	for (int i = 0; i < n; i++) {
 		fd[i] = files[i];
 		if (fd[i] >= 0 && fd[i] < i) {
 			/* F_DUPFD picks a free fd, so nothing the child should
 			 * inherit is overwritten, whatever the caller holds. */
-			r = raw_fcntl(fd[i], F_DUPFD_CLOEXEC, n);
+			r = child_dup_above(fd[i], n, nf);
 			if (r < 0)
 				return *failed = i, r;
 			fd[i] = (int)r;
@@ -289,8 +345,11 @@ CHILD_FN static long child_signals(struct sys_child *c)
  * of its other threads: before any step may touch an fd, it takes a private
  * copy of the fds below plan->unshare_below only (close_range's UNSHARE,
  * Linux 5.9), or of the whole table where that is refused (the closefds
- * step trims it later). A failure is the closefds step's. Returns the
- * lowest fd closed on the way, or -1 for none.
+ * step trims it later). When both are refused (no close_range before
+ * Linux 5.9 or under a seccomp profile, and unshare without CAP_SYS_ADMIN
+ * in many containers), the child has touched nothing yet: it says so
+ * (SYS_INDEX_UNSHARE) and the parent starts it again without sharing.
+ * Returns the lowest fd closed on the way, or -1 for none.
  */
 CHILD_FN static int child_unshare_files(struct sys_child *c)
 {
@@ -300,14 +359,8 @@ CHILD_FN static int child_unshare_files(struct sys_child *c)
 	if (r == 0)
 		return p->unshare_below;
 	r = raw_unshare(CLONE_FILES);
-	if (r < 0) {
-		int index = (int)p->nsteps - 1;
-		for (size_t i = 0; i < p->nsteps; i++) {
-			if (p->steps[i].op == SYS_OP_CLOSEFROM)
-				index = (int)i;
-		}
-		child_fail(c, c->status_fd, index, 0, r);
-	}
+	if (r < 0)
+		child_fail(c, c->status_fd, SYS_INDEX_UNSHARE, 0, r);
 	return -1;
 }
 
@@ -315,6 +368,7 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 {
 	const struct sys_plan *p = c->plan;
 	int status_fd = c->status_fd, closed_from = -1;
+	struct child_nofile nofile = {.raised = false};
 	long r = 0;
 
 	if (c->files_shared)
@@ -375,7 +429,10 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 				r = raw_kill(raw_getpid(), s->arg);
 			break;
 		case SYS_OP_FDMAP:
-			r = child_fdmap(c, s->ptr, (int)s->arg, &status_fd, &detail);
+			r = child_fdmap(c, s->ptr, (int)s->arg, &status_fd, &detail, &nofile);
+			child_nofile_restore(&nofile);
+			if (r < 0 && detail < 0)
+				child_fail(c, status_fd, SYS_INDEX_PIPE, 0, r);
 			break;
 		case SYS_OP_NOCTTY:
 			r = raw_ioctl(0, TIOCNOTTY, 0);
@@ -399,6 +456,19 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = raw_prlimit(0, l->resource, &l->cur, NULL);
 			break;
 		}
+		case SYS_OP_RLIMIT_HARD: {
+			/* Raising a hard limit takes privilege, which the
+			 * credential steps after this one may drop; the soft
+			 * limit waits for its SYS_OP_RLIMIT (see plan.c). */
+			const struct sys_rlimit *l = s->ptr;
+			uint64_t lim[2] = {0, 0}; /* see child_closefrom_walk */
+			r = raw_prlimit(0, l->resource, NULL, lim);
+			if (r == 0 && l->max > lim[1]) {
+				lim[1] = l->max;
+				r = raw_prlimit(0, l->resource, lim, NULL);
+			}
+			break;
+		}
 		case SYS_OP_SIGNALS:
 			r = child_signals(c);
 			break;
@@ -406,16 +476,10 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = raw_execve(p->path, p->argv, p->envp);
 			break;
 		case SYS_OP_STATUS_ABOVE:
-			/* Best effort: where no higher fd is free, the pipe
-			 * stays where it is. */
-			r = 0;
-			if (status_fd >= 0 && status_fd < s->fd) {
-				long fd = raw_fcntl(status_fd, F_DUPFD_CLOEXEC, s->fd);
-				if (fd >= 0) {
-					raw_close(status_fd);
-					status_fd = (int)fd;
-				}
-			}
+			r = child_status_above(&status_fd, s->fd, &nofile);
+			child_nofile_restore(&nofile);
+			if (r < 0)
+				child_fail(c, status_fd, SYS_INDEX_PIPE, 0, r);
 			break;
 		case SYS_OP_SCHED:
 			if (s->arg < 0)
@@ -477,4 +541,17 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 	}
 	/* A plan always ends in execve; reaching here is a library bug. */
 	child_fail(c, status_fd, (int)p->nsteps - 1, 0, -EINVAL);
+}
+
+/* The first frame of a CLONE_VM child, on the stack the parent lent it
+ * (launch_linux.c). */
+CHILD_FN void sys_child_entry(void *arg)
+{
+	sys_child_run(arg);
+}
+
+/* The same for glibc's clone(), which wants an int. */
+CHILD_FN int sys_child_entry_clone(void *arg)
+{
+	sys_child_run(arg);
 }

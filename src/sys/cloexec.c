@@ -13,28 +13,69 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <unistd.h>
 
-static pthread_rwlock_t forklock = PTHREAD_RWLOCK_INITIALIZER;
+/*
+ * The lock prefers writers, as Go's ForkLock (a sync.RWMutex) does: once a
+ * start waits for it, new readers wait behind that start. glibc's default
+ * rwlock prefers readers, so a steady stream of overlapping readers (each
+ * holding it for a moment only) kept a start waiting for as long as the
+ * stream went on. A mutex and two condition variables, so that the rule is
+ * the same on every libc. Not recursive: a thread that holds a read lock
+ * and takes it again while a start waits deadlocks, as with Go's.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t readers_cv; /* readers wait here for the writers to go */
+	pthread_cond_t writer_cv;  /* a writer waits here for the readers to go */
+	unsigned readers;          /* holding it for reading */
+	unsigned writers_waiting;
+	bool writer; /* holding it for writing */
+} forklock = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.readers_cv = PTHREAD_COND_INITIALIZER,
+	.writer_cv = PTHREAD_COND_INITIALIZER,
+};
 
 void subproc_forklock_rdlock(void)
 {
-	pthread_rwlock_rdlock(&forklock);
+	pthread_mutex_lock(&forklock.mu);
+	while (forklock.writer || forklock.writers_waiting > 0)
+		pthread_cond_wait(&forklock.readers_cv, &forklock.mu);
+	forklock.readers++;
+	pthread_mutex_unlock(&forklock.mu);
 }
 
 void subproc_forklock_rdunlock(void)
 {
-	pthread_rwlock_unlock(&forklock);
+	pthread_mutex_lock(&forklock.mu);
+	if (forklock.readers > 0 && --forklock.readers == 0 && forklock.writers_waiting > 0)
+		pthread_cond_signal(&forklock.writer_cv);
+	pthread_mutex_unlock(&forklock.mu);
 }
 
 void sys_forklock_wrlock(void)
 {
-	pthread_rwlock_wrlock(&forklock);
+	pthread_mutex_lock(&forklock.mu);
+	forklock.writers_waiting++;
+	while (forklock.writer || forklock.readers > 0)
+		pthread_cond_wait(&forklock.writer_cv, &forklock.mu);
+	forklock.writers_waiting--;
+	forklock.writer = true;
+	pthread_mutex_unlock(&forklock.mu);
 }
 
 void sys_forklock_wrunlock(void)
 {
-	pthread_rwlock_unlock(&forklock);
+	pthread_mutex_lock(&forklock.mu);
+	forklock.writer = false;
+	/* Writers first; the readers go when none is left waiting. */
+	if (forklock.writers_waiting > 0)
+		pthread_cond_signal(&forklock.writer_cv);
+	else
+		pthread_cond_broadcast(&forklock.readers_cv);
+	pthread_mutex_unlock(&forklock.mu);
 }
 
 static int fd_or_errno(int fd)

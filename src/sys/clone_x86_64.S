@@ -1,14 +1,24 @@
 /*
- * long sys_clone3_call(struct clone_args *args, size_t size,
- *                      void (*fn)(void *), void *arg);
+ * The two CLONE_VM launches for x86_64, as raw system calls:
  *
- * clone3 with a new stack, for x86_64. The child wakes up on the stack the
- * args name, so it cannot return through a C frame: it must call fn right
- * here. fn never returns (it ends in execve or exit_group); if it did, the
- * child exits 127. The parent gets the child's pid or -errno in %rax.
- * syscall clobbers only %rcx and %r11, so fn and arg ride in %r8 and %r9.
+ *   long sys_clone3_call(struct clone_args *args, size_t size,
+ *                        void (*fn)(void *), void *arg);
+ *   long sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
+ *                       void (*fn)(void *), void *arg);
+ *
+ * The child wakes up on the stack the call names, so it cannot return
+ * through a C frame: it must call fn right here. fn never returns (it ends
+ * in execve or exit_group); if it did, the child exits 127. The parent gets
+ * the child's pid or -errno in %rax.
+ *
+ * Why not glibc's clone(): a sanitizer runtime intercepts it and runs its
+ * own fork bookkeeping in a child that shares the parent's memory, and it
+ * goes through the PLT, which a caller's interposed clone would replace.
  */
 	.text
+
+/* clone3: syscall clobbers only %rcx and %r11, so fn and arg ride in %r8
+ * and %r9, which clone3 (two arguments) does not read. */
 	.globl	sys_clone3_call
 	.hidden	sys_clone3_call
 	.type	sys_clone3_call, @function
@@ -32,5 +42,37 @@ sys_clone3_call:
 	hlt
 	.cfi_endproc
 	.size	sys_clone3_call, .-sys_clone3_call
+
+/* clone(flags, stack, parent_tid, child_tid, tls): all five argument
+ * registers are the kernel's, so fn and arg go on the child's new stack,
+ * where the child pops them. stack_top is 16-byte aligned; so is what the
+ * child calls fn with. */
+	.globl	sys_clone_call
+	.hidden	sys_clone_call
+	.type	sys_clone_call, @function
+sys_clone_call:
+	.cfi_startproc
+	sub	$16, %rsi
+	mov	%rcx, 0(%rsi)		/* fn */
+	mov	%r8, 8(%rsi)		/* arg */
+	xor	%r10d, %r10d		/* child_tid */
+	xor	%r8d, %r8d		/* tls */
+	mov	$56, %eax		/* __NR_clone */
+	syscall
+	test	%rax, %rax
+	jz	1f
+	ret
+1:
+	.cfi_undefined rip
+	xor	%ebp, %ebp
+	mov	8(%rsp), %rdi
+	mov	0(%rsp), %rax
+	call	*%rax
+	mov	$127, %edi
+	mov	$231, %eax		/* __NR_exit_group */
+	syscall
+	hlt
+	.cfi_endproc
+	.size	sys_clone_call, .-sys_clone_call
 
 	.section .note.GNU-stack, "", @progbits

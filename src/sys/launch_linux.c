@@ -5,9 +5,16 @@
  * With CLONE_VM|CLONE_VFORK the child borrows the parent's memory and the
  * parent thread sleeps until the child execs or exits, so no page tables
  * are copied (fork's cost grows with the parent's memory) and the child can
- * report failure through a plain struct in this frame. The child runs on a
- * stack lent from this frame too (as musl does): no mmap per spawn, and the
- * parent frame cannot be touched while the parent sleeps.
+ * report failure through a plain struct in this frame.
+ *
+ * The child runs on a stack of its own: one mapping per thread, with a
+ * guard page below it, made on the thread's first start and reused by every
+ * later one (the parent thread sleeps while its child runs, so one is
+ * enough), and unmapped when the thread ends. Not the caller's frame, as
+ * musl does: a caller on a small thread stack (16 KiB is allowed) would
+ * overflow it, silently where the stack has no guard page to hit. Not a
+ * fresh mapping per start: that costs an mmap/munmap pair and a TLB
+ * shootdown across every thread each time.
  */
 #include "sys.h"
 
@@ -16,9 +23,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -31,9 +41,8 @@
 #endif
 
 /* The child's stack. Its deepest path (the /proc/self/fd walk) needs about
- * 1.5 KiB; the rest is margin for compilers and a dynamic linker that might
- * run nothing here but must not overflow if it did. */
-#define CHILD_STACK_SIZE 8192
+ * 1.5 KiB; the rest is margin for unoptimised builds. */
+#define CHILD_STACK_SIZE (16 * 1024)
 
 /* struct clone_args up to CLONE_ARGS_SIZE_VER2 (Linux 5.7), spelled out so
  * the build does not depend on the kernel headers' age. */
@@ -51,25 +60,11 @@ struct clone3_args {
 	uint64_t cgroup;
 };
 
+/* The trampolines (clone_ARCH.S): the raw system calls, with the child
+ * calling fn(arg) on the new stack. */
 long sys_clone3_call(struct clone3_args *args, size_t size, void (*fn)(void *), void *arg);
-
-/* The child's first frame, on the lent stack in the parent's memory, is
- * built without sanitizers as child.c is: under ASan the call into a
- * function that never returns would otherwise run the runtime's
- * __asan_handle_no_return there, which took the lent stack for a corrupt
- * one, printed a warning into the caller's stderr and announced false
- * reports. */
-#define CHILD_ENTRY __attribute__((noinline, no_sanitize("address", "undefined", "thread")))
-
-CHILD_ENTRY static void child_entry(void *arg)
-{
-	sys_child_run(arg);
-}
-
-CHILD_ENTRY static int child_entry_clone(void *arg)
-{
-	sys_child_run(arg);
-}
+long sys_clone_call(unsigned long flags, void *stack_top, int *pidfd, void (*fn)(void *),
+                    void *arg);
 
 uint64_t sys_block_all_signals(void)
 {
@@ -108,59 +103,120 @@ int sys_pidfd_signal(int pidfd, int sig)
 	return (int)RAW4(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-/* Both CLONE_VM launchers finish the same way: a child that reported a
- * failure has exited (the vfork wait is over), so reap it and pass on what
- * it said. */
-static int launch_finish(const struct sys_result *slot, pid_t pid, int *pidfd,
-                         struct sys_result *res)
+/* ---- the child's stack ---------------------------------------------------- */
+
+static pthread_once_t stack_once = PTHREAD_ONCE_INIT;
+static pthread_key_t stack_key;
+static bool stack_key_made;
+static size_t stack_guard;
+/* This thread's stack: the top of its mapping, NULL until the first start. */
+static _Thread_local char *stack_top;
+
+static size_t stack_map_size(void)
 {
-	if (slot->err == 0)
-		return 0;
-	sys_reap(pid, *pidfd);
-	if (*pidfd >= 0)
-		raw_close(*pidfd);
-	*pidfd = -1;
-	*res = *slot;
-	return -slot->err;
+	return stack_guard + CHILD_STACK_SIZE;
 }
 
-static int launch_clone3(const struct sys_plan *plan, pid_t *pid, int *pidfd,
-                         struct sys_result *res)
+/* The key's destructor, at the end of a thread that started a child. */
+static void stack_unmap(void *base)
 {
-#ifdef SUBPROC_HAVE_CLONE3_TRAMPOLINE
-	_Alignas(16) char stack[CHILD_STACK_SIZE];
-	struct sys_result slot = {.index = -1};
-	struct sys_child c = {.plan = plan, .result = &slot, .status_fd = -1};
+	munmap(base, stack_map_size());
+}
+
+static void stack_init(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	stack_guard = page > 0 ? (size_t)page : 4096;
+	stack_key_made = pthread_key_create(&stack_key, stack_unmap) == 0;
+}
+
+/*
+ * The calling thread's child stack (its top), mapped on first use. NULL
+ * when there is no memory for it. Where no thread key could be had (the
+ * process used up PTHREAD_KEYS_MAX), the mapping cannot be freed at thread
+ * exit, so it serves one start only: *once is set, and stack_put unmaps it.
+ */
+static char *stack_get(bool *once)
+{
+	char *base;
+
+	*once = false;
+	if (stack_top != NULL)
+		return stack_top;
+	pthread_once(&stack_once, stack_init);
+	base = mmap(NULL, stack_map_size(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	/* The guard page stays PROT_NONE: an overflow faults there. */
+	if (mprotect(base + stack_guard, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE) < 0) {
+		munmap(base, stack_map_size());
+		return NULL;
+	}
+	if (stack_key_made && pthread_setspecific(stack_key, base) == 0) {
+		stack_top = base + stack_map_size();
+		return stack_top;
+	}
+	*once = true;
+	return base + stack_map_size();
+}
+
+char *sys_child_stack(size_t *size, size_t *guard)
+{
+	*size = CHILD_STACK_SIZE;
+	*guard = stack_guard;
+	return stack_top;
+}
+
+static void stack_put(char *top, bool once)
+{
+	if (once)
+		munmap(top - stack_map_size(), stack_map_size());
+}
+
+/* ---- CLONE_VM launches --------------------------------------------------- */
+
+/* Set once a child could not unshare the fd table it shared: every later
+ * start copies the table at clone time instead (see sys_plan.unshare_below). */
+static atomic_bool files_unshare_refused;
+/* Set once the default launch found clone3 refused. */
+static atomic_bool clone3_refused;
+
+static int launch_clone3(const struct sys_plan *plan, struct sys_child *c, char *top, pid_t *pid,
+                         int *pidfd, struct sys_result *res)
+{
+#ifdef SUBPROC_HAVE_CLONE_TRAMPOLINE
 	struct clone3_args a;
 	int fd = -1;
 	long r;
 	bool clear = true, into = plan->cgroup_fd >= 0;
 
-	/* See sys_plan.unshare_below. */
-	c.files_shared = plan->unshare_below > 0;
 	for (;;) {
 		memset(&a, 0, sizeof a);
-		a.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
-		if (c.files_shared)
+		a.flags = CLONE_VM | CLONE_VFORK;
+		if (!plan->no_pidfd) {
+			a.flags |= CLONE_PIDFD;
+			a.pidfd = (uint64_t)(uintptr_t)&fd;
+		}
+		if (c->files_shared)
 			a.flags |= CLONE_FILES;
 		/* Handlers reset by the kernel in one step, instead of ~64
 		 * rt_sigaction calls in the child (Linux 5.5). */
-		c.handlers_cleared = clear;
-		c.cgroup_done = into;
+		c->handlers_cleared = clear;
+		c->cgroup_done = into;
 		if (clear)
 			a.flags |= CLONE_CLEAR_SIGHAND;
 		if (into) {
 			a.flags |= CLONE_INTO_CGROUP;
 			a.cgroup = (uint64_t)plan->cgroup_fd;
 		}
-		a.pidfd = (uint64_t)(uintptr_t)&fd;
 		a.exit_signal = SIGCHLD;
-		a.stack = (uint64_t)(uintptr_t)stack;
-		a.stack_size = sizeof stack;
+		a.stack = (uint64_t)(uintptr_t)(top - CHILD_STACK_SIZE);
+		a.stack_size = CHILD_STACK_SIZE;
 
-		c.oldmask = sys_block_all_signals();
-		r = sys_clone3_call(&a, sizeof a, child_entry, &c);
-		sys_restore_signals(c.oldmask);
+		c->oldmask = sys_block_all_signals();
+		r = sys_clone3_call(&a, sizeof a, sys_child_entry, c);
+		sys_restore_signals(c->oldmask);
 		if (r >= 0)
 			break;
 		/* A CLONE_INTO_CGROUP failure cannot be told apart from any
@@ -181,67 +237,151 @@ static int launch_clone3(const struct sys_plan *plan, pid_t *pid, int *pidfd,
 	}
 	*pid = (pid_t)r;
 	*pidfd = fd;
-	return launch_finish(&slot, *pid, pidfd, res);
+	return 0;
 #else
-	(void)plan, (void)pid, (void)pidfd;
+	(void)plan, (void)c, (void)top, (void)pid, (void)pidfd;
 	res->err = ENOSYS;
 	return -ENOSYS;
 #endif
 }
 
-static int launch_clone(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_result *res)
+static long clone_call(unsigned long flags, char *top, int *pidfd, struct sys_child *c)
 {
-	_Alignas(16) char stack[CHILD_STACK_SIZE];
-	struct sys_result slot = {.index = -1};
-	struct sys_child c = {.plan = plan, .result = &slot, .status_fd = -1};
-	int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
-	int fd = -1, r, e = 0;
+#ifdef SUBPROC_HAVE_CLONE_TRAMPOLINE
+	return sys_clone_call(flags, top, pidfd, sys_child_entry, c);
+#else
+	int r = clone(sys_child_entry_clone, top, (int)flags, c, pidfd);
+	return r < 0 ? -errno : r;
+#endif
+}
 
-	c.files_shared = plan->unshare_below > 0; /* see sys_plan.unshare_below */
-	if (c.files_shared)
+static int launch_clone(const struct sys_plan *plan, struct sys_child *c, char *top, pid_t *pid,
+                        int *pidfd, struct sys_result *res)
+{
+	unsigned long flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+	int fd = -1;
+	long r = -EINVAL;
+
+	if (c->files_shared)
 		flags |= CLONE_FILES;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
+	c->handlers_cleared = false;
+	c->cgroup_done = false;
+	for (int attempt = plan->no_pidfd ? 1 : 0; attempt < 2; attempt++) {
 		/* CLONE_PIDFD came in Linux 5.2; without it, pidfd_open
 		 * below (5.3) or no pidfd at all. */
-		int f = attempt == 0 ? flags | CLONE_PIDFD : flags;
-		c.oldmask = sys_block_all_signals();
-		r = clone(child_entry_clone, stack + sizeof stack, f, &c, &fd);
-		e = errno;
-		sys_restore_signals(c.oldmask);
-		if (r >= 0 || e != EINVAL)
+		unsigned long f = attempt == 0 ? flags | CLONE_PIDFD : flags;
+		c->oldmask = sys_block_all_signals();
+		r = clone_call(f, top, &fd, c);
+		sys_restore_signals(c->oldmask);
+		if (r >= 0 || r != -EINVAL)
 			break;
 	}
 	if (r < 0) {
-		res->err = e;
-		return -e;
+		res->err = (int)-r;
+		return (int)r;
 	}
-	*pid = r;
+	*pid = (pid_t)r;
 	*pidfd = fd;
-	if (fd < 0) {
-		int p = sys_pidfd_open(r);
+	if (fd < 0 && !plan->no_pidfd) {
+		int p = sys_pidfd_open(*pid);
 		*pidfd = p >= 0 ? p : -1;
 	}
-	return launch_finish(&slot, *pid, pidfd, res);
+	return 0;
 }
 
-/* SUBPROC_LAUNCH, read once. An unknown value means the default. */
+/* A child that reported a failure has exited (the vfork wait is over), so
+ * reap it and pass on what it said. */
+static int launch_finish(const struct sys_result *slot, pid_t pid, int *pidfd,
+                         struct sys_result *res)
+{
+	if (slot->err == 0)
+		return 0;
+	sys_reap(pid, *pidfd);
+	if (*pidfd >= 0)
+		raw_close(*pidfd);
+	*pidfd = -1;
+	*res = *slot;
+	return -slot->err;
+}
+
+static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
+                     struct sys_result *res, const char **launched)
+{
+	struct sys_result slot;
+	struct sys_child c;
+	bool once;
+	char *top = stack_get(&once);
+	int r;
+
+	*launched = mode == SYS_LAUNCH_CLONE ? "clone" : "clone3";
+	if (top == NULL) {
+		res->err = ENOMEM;
+		return -ENOMEM;
+	}
+	for (;;) {
+		slot = (struct sys_result){.index = SYS_INDEX_LAUNCH};
+		c = (struct sys_child){.plan = plan, .result = &slot, .status_fd = -1};
+		c.files_shared =
+			plan->unshare_below > 0 &&
+			!atomic_load_explicit(&files_unshare_refused, memory_order_relaxed);
+		if (mode == SYS_LAUNCH_CLONE3 ||
+		    (mode == SYS_LAUNCH_DEFAULT &&
+		     !atomic_load_explicit(&clone3_refused, memory_order_relaxed))) {
+			*launched = "clone3";
+			r = launch_clone3(plan, &c, top, pid, pidfd, res);
+			/* ENOSYS: an old kernel; EPERM: a seccomp filter that
+			 * refuses clone3 (as container runtimes do) before the
+			 * child exists. */
+			if (mode == SYS_LAUNCH_DEFAULT && (r == -ENOSYS || r == -EPERM)) {
+				atomic_store_explicit(&clone3_refused, true, memory_order_relaxed);
+				*launched = "clone";
+				r = launch_clone(plan, &c, top, pid, pidfd, res);
+			}
+		} else {
+			*launched = "clone";
+			r = launch_clone(plan, &c, top, pid, pidfd, res);
+		}
+		if (r == 0)
+			r = launch_finish(&slot, *pid, pidfd, res);
+		if (r == 0 || res->index != SYS_INDEX_UNSHARE || !c.files_shared)
+			break;
+		atomic_store_explicit(&files_unshare_refused, true, memory_order_relaxed);
+		*res = (struct sys_result){.index = SYS_INDEX_LAUNCH};
+	}
+	stack_put(top, once);
+	return r;
+}
+
+/* ---- the choice ----------------------------------------------------------- */
+
+/* SUBPROC_LAUNCH, read once: a launch, 0 (unset or empty: the default), or
+ * -1 for a value that names no launch, which fails every default start so
+ * that nobody believes they test a path they do not. */
 static int env_launch;
+static char env_text[80];
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static atomic_bool clone3_refused;
 
 static void read_env_launch(void)
 {
 	const char *v = getenv("SUBPROC_LAUNCH");
 
-	if (v == NULL)
+	if (v == NULL || v[0] == '\0')
 		return;
-	if (strcmp(v, "clone3") == 0)
+	if (strcmp(v, "clone3") == 0) {
 		env_launch = SYS_LAUNCH_CLONE3;
-	else if (strcmp(v, "clone") == 0)
+	} else if (strcmp(v, "clone") == 0) {
 		env_launch = SYS_LAUNCH_CLONE;
-	else if (strcmp(v, "fork") == 0)
+	} else if (strcmp(v, "fork") == 0) {
 		env_launch = SYS_LAUNCH_FORK;
+	} else {
+		env_launch = -1;
+		snprintf(env_text, sizeof env_text, "SUBPROC_LAUNCH=%s", v);
+	}
+}
+
+const char *sys_launch_env_text(void)
+{
+	return env_text;
 }
 
 int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_result *res,
@@ -253,40 +393,35 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 	res->detail = 0;
 	res->err = 0;
 	*pidfd = -1;
+	*launched = "";
 	if (mode == SYS_LAUNCH_DEFAULT) {
 		pthread_once(&env_once, read_env_launch);
 		mode = env_launch;
+		if (mode < 0) {
+			res->index = SYS_INDEX_ENV;
+			res->err = EINVAL;
+			return -EINVAL;
+		}
 	}
+	if (plan->own_memory)
+		mode = SYS_LAUNCH_FORK;
 	/* The parent is not cancelled half way: a cancelled waitpid would
 	 * leave the failed child a zombie. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (plan->forklock)
 		sys_forklock_wrlock();
 
-	if (mode == SYS_LAUNCH_CLONE3 ||
-	    (mode == SYS_LAUNCH_DEFAULT &&
-	     !atomic_load_explicit(&clone3_refused, memory_order_relaxed))) {
-		*launched = "clone3";
-		r = launch_clone3(plan, pid, pidfd, res);
-		/* ENOSYS: an old kernel; EPERM: a seccomp filter that refuses
-		 * clone3 (as container runtimes do) before the child exists. */
-		if (mode == SYS_LAUNCH_DEFAULT && res->index < 0 && (r == -ENOSYS || r == -EPERM)) {
-			atomic_store_explicit(&clone3_refused, true, memory_order_relaxed);
-			*launched = "clone";
-			r = launch_clone(plan, pid, pidfd, res);
-		}
-	} else if (mode == SYS_LAUNCH_FORK) {
+	if (mode == SYS_LAUNCH_FORK) {
 		*launched = "fork";
 		r = sys_launch_fork(plan, pid, res);
-		if (r == 0) {
+		if (r == 0 && !plan->no_pidfd) {
 			/* Safe from pid reuse: nobody but us reaps this child
 			 * unless the caller reaps every child (documented). */
 			int p = sys_pidfd_open(*pid);
 			*pidfd = p >= 0 ? p : -1;
 		}
 	} else {
-		*launched = "clone";
-		r = launch_clone(plan, pid, pidfd, res);
+		r = launch_vm(plan, mode, pid, pidfd, res, launched);
 	}
 
 	if (plan->forklock)

@@ -19,24 +19,25 @@
 
 /* One operation of the child. The comment names the fields it reads. */
 enum sys_op {
-	SYS_OP_CGROUP,    /* fd: cgroup directory (skipped when clone3 placed it) */
-	SYS_OP_SETSID,    /* - */
-	SYS_OP_SETPGID,   /* arg: group to join, 0 for a new one */
-	SYS_OP_TCSETPGRP, /* fd: terminal; the child's own group goes foreground */
-	SYS_OP_CHROOT,    /* ptr: path */
-	SYS_OP_SETGROUPS, /* arg: count, ptr: gid_t array */
-	SYS_OP_SETGID,    /* arg: gid */
-	SYS_OP_SETUID,    /* arg: uid */
-	SYS_OP_CHDIR,     /* ptr: path */
-	SYS_OP_PDEATHSIG, /* arg: signal; re-checked against plan->ppid */
-	SYS_OP_FDMAP,     /* arg: count, ptr: int array of sources (-1 closes) */
-	SYS_OP_NOCTTY,    /* - */
-	SYS_OP_SETCTTY,   /* fd: terminal, numbered as in the child */
-	SYS_OP_CLOSEFROM, /* fd: lowest fd not passed on; they go at execve */
-	SYS_OP_UMASK,     /* arg: mask */
-	SYS_OP_RLIMIT,    /* ptr: struct sys_rlimit */
-	SYS_OP_SIGNALS,   /* reset handlers, then install the mask */
-	SYS_OP_EXECVE,    /* plan->path, argv, envp */
+	SYS_OP_CGROUP,      /* fd: cgroup directory (skipped when clone3 placed it) */
+	SYS_OP_SETSID,      /* - */
+	SYS_OP_SETPGID,     /* arg: group to join, 0 for a new one */
+	SYS_OP_TCSETPGRP,   /* fd: terminal; the child's own group goes foreground */
+	SYS_OP_CHROOT,      /* ptr: path */
+	SYS_OP_SETGROUPS,   /* arg: count, ptr: gid_t array */
+	SYS_OP_SETGID,      /* arg: gid */
+	SYS_OP_SETUID,      /* arg: uid */
+	SYS_OP_CHDIR,       /* ptr: path */
+	SYS_OP_PDEATHSIG,   /* arg: signal; re-checked against plan->ppid */
+	SYS_OP_FDMAP,       /* arg: count, ptr: int array of sources (-1 closes) */
+	SYS_OP_NOCTTY,      /* - */
+	SYS_OP_SETCTTY,     /* fd: terminal, numbered as in the child */
+	SYS_OP_CLOSEFROM,   /* fd: lowest fd not passed on; they go at execve */
+	SYS_OP_UMASK,       /* arg: mask */
+	SYS_OP_RLIMIT,      /* ptr: struct sys_rlimit */
+	SYS_OP_RLIMIT_HARD, /* ptr: struct sys_rlimit; only its hard limit, raised */
+	SYS_OP_SIGNALS,     /* reset handlers, then install the mask */
+	SYS_OP_EXECVE,      /* plan->path, argv, envp */
 
 	/* The posix_spawn front end's steps. Its file actions act on the fd
 	 * numbers the caller gave, so on the fork path the status pipe must
@@ -106,6 +107,14 @@ struct sys_plan {
 	int unshare_below;
 	int launch;    /* enum sys_launch */
 	bool forklock; /* hold the fork lock for writing around the launch */
+	/* The child changes its credentials. The kernel then marks the
+	 * memory it runs in non-dumpable (commit_creds), which for a child
+	 * sharing the parent's memory would be the parent's, for good: such
+	 * a start never shares memory, whatever the launch asked for. */
+	bool own_memory;
+	/* No pidfd is wanted (posix_spawn): none is made, so that a start with
+	 * a full fd table needs no free slot on the CLONE_VM paths. */
+	bool no_pidfd;
 };
 
 /* What the child reports when a step fails. */
@@ -114,8 +123,10 @@ struct sys_result {
 	int detail; /* for SYS_OP_FDMAP: the map entry; else 0 */
 	int err;    /* positive errno */
 };
-#define SYS_INDEX_LAUNCH (-1) /* creating the child failed */
-#define SYS_INDEX_PIPE (-2)   /* the fork path's status pipe could not be made */
+#define SYS_INDEX_LAUNCH (-1)  /* creating the child failed */
+#define SYS_INDEX_PIPE (-2)    /* the fork path's status pipe could not be made */
+#define SYS_INDEX_UNSHARE (-3) /* the child could not unshare the fd table */
+#define SYS_INDEX_ENV (-4)     /* SUBPROC_LAUNCH has a value no launch has */
 
 /*
  * Launches the child described by `plan`. Returns 0 with *pid and *pidfd
@@ -125,6 +136,12 @@ struct sys_result {
  */
 int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_result *res,
                const char **launched);
+/* The calling thread's child stack: its top, with the usable size and the
+ * guard page's below it; NULL before the thread's first CLONE_VM start. For
+ * the tests, which check that it is one mapping per thread, reused. */
+char *sys_child_stack(size_t *size, size_t *guard);
+/* After SYS_INDEX_ENV: "SUBPROC_LAUNCH=value", as the environment had it. */
+const char *sys_launch_env_text(void);
 
 /* The launch paths, each with sys_launch's contract (launch_*.c). */
 int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res);
@@ -140,6 +157,10 @@ struct sys_child {
 	uint64_t oldmask;          /* the caller's mask, saved by the parent */
 };
 _Noreturn void sys_child_run(struct sys_child *child);
+/* The child's first frame on the CLONE_VM paths: sys_child_run(arg). In
+ * child.c, so that nothing the child runs is instrumented. */
+void sys_child_entry(void *arg);
+int sys_child_entry_clone(void *arg);
 
 /* Converts a sigset_t to the kernel's 64-bit form. */
 uint64_t sys_sigset_bits(const sigset_t *set);
