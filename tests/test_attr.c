@@ -441,6 +441,83 @@ static void test_cgroup(void **state)
 	report_free(&r);
 }
 
+/* What the search checks is what the child runs. With SUBPROC_PATH_ALLOW_DOT
+ * a relative PATH entry is taken from the child's directory (attr.dir),
+ * where the child will exec it, not from the caller's: a program only in
+ * the caller's directory is not found, one only in attr.dir is. */
+static void test_path_search_relative_entry_from_dir(void **state)
+{
+	subproc_attr attr = {.flags = SUBPROC_PATH_SEARCH | SUBPROC_PATH_ALLOW_DOT};
+	char *const env[] = {"PATH=.", NULL};
+	char *here = tempdir_make(), *there = tempdir_make(), *p1, *p2, old[PATH_MAX];
+	subproc_error err;
+	struct report r;
+
+	(void)state;
+	assert_non_null(getcwd(old, sizeof old));
+	assert_int_equal(chdir(here), 0);
+	attr.env = env;
+	attr.dir = there;
+	/* Only in the caller's directory: not found where it would run. */
+	p1 = probe_copy(here, "subproc-probe-dot");
+	assert_true(start_fails("subproc-probe-dot", (char *const[]){"subproc-probe-dot", NULL},
+	                        &attr, -ENOENT, SUBPROC_STEP_LOOKPATH, &err));
+	/* Only in attr.dir: found there, and run from there. */
+	p2 = probe_copy(there, "subproc-probe-there");
+	assert_int_equal(probe_run_as("subproc-probe-there", &attr, NULL, &r), 0);
+	assert_true(report_exited_ok(&r));
+	assert_true(report_is(&r, "cwd", there));
+	report_free(&r);
+	assert_int_equal(chdir(old), 0);
+	free(p1);
+	free(p2);
+	tempdir_remove(here);
+	tempdir_remove(there);
+}
+
+/* With a chroot, absolute PATH entries are searched inside the new root,
+ * symlinks resolved as the child will (inside it), and a program that
+ * exists only outside the root is not found. */
+static void test_path_search_inside_chroot(void **state)
+{
+	subproc_attr attr = {.flags = SUBPROC_PATH_SEARCH};
+	char *const in_root[] = {"PATH=/subproc-test-bin", NULL};
+	char *const host[] = {"PATH=/usr/bin:/bin", NULL};
+	char *root, bin[PATH_MAX], link[PATH_MAX + 8], *probe;
+	subproc_error err;
+	struct report r;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip_because("chroot needs root");
+	if (!SUBPROC_TEST_PROBE_STATIC)
+		skip_because("the probe is not linked statically, so it cannot run in a bare root");
+	root = tempdir_make();
+	snprintf(bin, sizeof bin, "%s/subproc-test-bin", root);
+	assert_int_equal(mkdir(bin, 0755), 0);
+	probe = probe_copy(bin, "subproc-probe");
+	assert_non_null(probe);
+	/* Resolves inside the root only: /subproc-test-bin is not on the host. */
+	snprintf(link, sizeof link, "%s/alias", bin);
+	assert_int_equal(symlink("/subproc-test-bin/subproc-probe", link), 0);
+	attr.chroot = root;
+	attr.dir = "/";
+	attr.env = in_root;
+	assert_int_equal(probe_run_as("subproc-probe", &attr, NULL, &r), 0);
+	assert_true(report_exited_ok(&r));
+	assert_true(report_is(&r, "argv.0", "subproc-probe"));
+	report_free(&r);
+	assert_int_equal(probe_run_as("alias", &attr, NULL, &r), 0);
+	assert_true(report_exited_ok(&r));
+	report_free(&r);
+	/* On the host, not in the root: a lookpath error, before any start. */
+	attr.env = host;
+	assert_true(start_fails("env", (char *const[]){"env", NULL}, &attr, -ENOENT,
+	                        SUBPROC_STEP_LOOKPATH, &err));
+	free(probe);
+	tempdir_remove(root);
+}
+
 TEST_MAIN(cmocka_unit_test(test_cwd), cmocka_unit_test(test_cwd_relative_to_caller),
           cmocka_unit_test(test_env_given), cmocka_unit_test(test_env_null_inherits),
           cmocka_unit_test(test_argv_passed_exactly), cmocka_unit_test(test_umask),
@@ -449,4 +526,6 @@ TEST_MAIN(cmocka_unit_test(test_cwd), cmocka_unit_test(test_cwd_relative_to_call
           cmocka_unit_test(test_credentials_as_root), cmocka_unit_test(test_setgroups_empty_clears),
           cmocka_unit_test(test_setuid_only_keeps_gid), cmocka_unit_test(test_chroot),
           cmocka_unit_test(test_chroot_then_dir), cmocka_unit_test(test_path_search_uses_env_path),
-          cmocka_unit_test(test_no_path_search_by_default), cmocka_unit_test(test_cgroup))
+          cmocka_unit_test(test_no_path_search_by_default), cmocka_unit_test(test_cgroup),
+          cmocka_unit_test(test_path_search_relative_entry_from_dir),
+          cmocka_unit_test(test_path_search_inside_chroot))

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -402,6 +403,54 @@ static void test_inherit_fds_minus_one_still_closes(void **state)
 	report_free(&r);
 }
 
+/* A map that reaches the soft fd limit (its last target is limit - 1)
+ * leaves no room above it for the fds the map moves out of the way (and,
+ * on the fork path, for the status pipe): the child raises its soft limit
+ * for the map and puts it back, so the map works on every path, and a
+ * failure after it is still reported as itself (not EINVAL, not a
+ * success). With no room at all (soft limit = hard limit), EMFILE. */
+static int check_map_at_limit(void *arg)
+{
+	enum { LIMIT = 32 };
+	int files[LIMIT];
+	struct rlimit rl;
+	subproc_attr attr = {.files = files, .nfiles = LIMIT};
+	subproc_error err;
+	struct report r;
+	char *const missing[] = {"/nonexistent/subproc-test", NULL};
+	char want[32];
+
+	(void)arg;
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max <= LIMIT)
+		SKIP_FORKED("the hard fd limit is too low");
+	rl.rlim_cur = LIMIT;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	map_init(files, LIMIT);
+	/* The report pipe (a low fd of ours) goes to LIMIT - 1. */
+	CHECK(probe_run_at(&attr, LIMIT - 1, NULL, &r) == 0);
+	CHECK(report_exited_ok(&r));
+	CHECK(report_list_has(&r, "fds", LIMIT - 1));
+	snprintf(want, sizeof want, "%d:", LIMIT);
+	CHECK(strncmp(report_get(&r, "rlimit.nofile"), want, strlen(want)) == 0);
+	report_free(&r);
+
+	files[LIMIT - 1] = 0; /* a source below its target: moved first */
+	CHECK(start_fails(missing[0], missing, &attr, -ENOENT, SUBPROC_STEP_EXECVE, &err));
+
+	rl.rlim_max = rl.rlim_cur;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	CHECK(start_fails(missing[0], missing, &attr, -EMFILE, -1, &err));
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_fdmap_at_the_fd_limit(void **state)
+{
+	(void)state;
+	assert_forked(check_map_at_limit, NULL);
+}
+
 TEST_MAIN(cmocka_unit_test(test_fdmap_identity),
           cmocka_unit_test(test_fdmap_caller_table_untouched), cmocka_unit_test(test_fdmap_swap),
           cmocka_unit_test(test_fdmap_swap_std_fds), cmocka_unit_test(test_fdmap_cycle_of_three),
@@ -415,4 +464,5 @@ TEST_MAIN(cmocka_unit_test(test_fdmap_identity),
           cmocka_unit_test(test_map_closes_unmapped_fds),
           cmocka_unit_test(test_inherit_fds_passes_non_cloexec),
           cmocka_unit_test(test_inherit_fds_with_map),
-          cmocka_unit_test(test_inherit_fds_minus_one_still_closes))
+          cmocka_unit_test(test_inherit_fds_minus_one_still_closes),
+          cmocka_unit_test(test_fdmap_at_the_fd_limit))

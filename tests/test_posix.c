@@ -24,6 +24,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1278,6 +1279,233 @@ static void test_posix_cgroup(void **state)
 	assert_true(no_children());
 }
 
+/* --- fd slots, the status pipe, NULL pidfd, credentials ------------------- */
+
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                        const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int subproc_spawn_as_glibc(pid_t *pid, const char *path,
+                                  const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at,
+                                  char *const argv[], char *const envp[])
+{
+	/* Only the file actions are used, built with subproc's own calls. */
+	(void)at;
+	return subproc_posix_spawn(pid, path, (const subproc_posix_spawn_file_actions_t *)fa, NULL,
+	                           argv, envp);
+}
+
+static bool on_fork_path(void)
+{
+	return launch_path() != NULL && strcmp(launch_path(), "fork") == 0;
+}
+
+/* glibc's tst-spawn3: every fd slot used, the file actions close the
+ * files first and redirect stdout to a file; the shell's pid must land in
+ * it. glibc needs no free fd for this; neither do subproc's CLONE_VM
+ * paths (no pidfd is made for posix_spawn). The fork path needs two for
+ * its status pipe and says so with EMFILE. */
+static int check_full_table(void *arg)
+{
+	const bool ours = arg != NULL;
+	char *dir = tempdir_make(), out[PATH_MAX], buf[64] = "";
+	char *const argv[] = {"/bin/sh", "-c", "echo $$", NULL};
+	int files[64], nfiles = 0, rc, status, fd;
+	struct rlimit rl;
+	pid_t pid = -1;
+	subproc_posix_spawn_file_actions_t sfa;
+	posix_spawn_file_actions_t gfa;
+
+	CHECK(dir != NULL);
+	snprintf(out, sizeof out, "%s/pid", dir);
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_cur = 24;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while (nfiles < 64 && (fd = open("/dev/null", O_RDONLY)) >= 0)
+		files[nfiles++] = fd;
+	CHECK(errno == EMFILE);
+	if (ours) {
+		subproc_posix_spawn_file_actions_init(&sfa);
+		CHECK(subproc_posix_spawn_file_actions_addopen(
+			      &sfa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644) == 0);
+		CHECK(subproc_posix_spawn_file_actions_adddup2(&sfa, 1, 2) == 0);
+		for (int i = 0; i < nfiles; i++)
+			CHECK(subproc_posix_spawn_file_actions_addclose(&sfa, files[i]) == 0);
+		rc = subproc_posix_spawn(&pid, "/bin/sh", &sfa, NULL, argv, NULL);
+		subproc_posix_spawn_file_actions_destroy(&sfa);
+	} else {
+		posix_spawn_file_actions_init(&gfa);
+		CHECK(posix_spawn_file_actions_addopen(&gfa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
+		                                       0644) == 0);
+		CHECK(posix_spawn_file_actions_adddup2(&gfa, 1, 2) == 0);
+		for (int i = 0; i < nfiles; i++)
+			CHECK(posix_spawn_file_actions_addclose(&gfa, files[i]) == 0);
+		rc = posix_spawn(&pid, "/bin/sh", &gfa, NULL, argv, NULL);
+		posix_spawn_file_actions_destroy(&gfa);
+	}
+	if (ours && on_fork_path()) {
+		CHECK(rc == EMFILE);
+		CHECK(no_children());
+	} else {
+		CHECK(rc == 0);
+		CHECK(waitpid_bounded(pid, &status, 30000) == 0 && status == 0);
+		for (int i = 0; i < nfiles; i++)
+			close(files[i]);
+		fd = open(out, O_RDONLY);
+		CHECK(fd >= 0 && read(fd, buf, sizeof buf - 1) > 0);
+		close(fd);
+		CHECK(strtol(buf, NULL, 10) == pid);
+	}
+	tempdir_remove(dir);
+	return 0;
+}
+
+static void test_posix_full_fd_table(void **state)
+{
+	(void)state;
+	assert_forked(check_full_table, NULL);        /* glibc */
+	assert_forked(check_full_table, (void *)"s"); /* subproc */
+}
+
+/* The fork path's status pipe takes the lowest free fds; a file action
+ * onto one of them used to close it, so that a later failure went
+ * unreported (EOF read as "exec'ed") and the report went into the
+ * caller's file. The pipe moves out of the way first, past the soft fd
+ * limit if it must; the failure is reported as glibc reports it. */
+static int check_status_pipe_room(void *arg)
+{
+	spawn_fn spawn = arg;
+	char *const argv[] = {"/nonexistent/subproc-test", NULL};
+	posix_spawn_file_actions_t fa;
+	struct rlimit rl;
+	int fd, limit = 64, rc;
+	pid_t pid = -1;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max <= (rlim_t)limit)
+		SKIP_FORKED("the hard fd limit is too low");
+	rl.rlim_cur = (rlim_t)limit;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		;
+	CHECK(errno == EMFILE);
+	/* The two highest are free: the pipe would sit there. */
+	close(limit - 1);
+	close(limit - 2);
+	if (spawn == subproc_spawn_as_glibc) {
+		subproc_posix_spawn_file_actions_t *sfa = (void *)&fa;
+		subproc_posix_spawn_file_actions_init(sfa);
+		CHECK(subproc_posix_spawn_file_actions_adddup2(sfa, 1, limit - 1) == 0);
+		rc = spawn(&pid, argv[0], &fa, NULL, argv, NULL);
+		subproc_posix_spawn_file_actions_destroy(sfa);
+	} else {
+		posix_spawn_file_actions_init(&fa);
+		CHECK(posix_spawn_file_actions_adddup2(&fa, 1, limit - 1) == 0);
+		rc = spawn(&pid, argv[0], &fa, NULL, argv, NULL);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	if (rc != ENOENT)
+		fprintf(stderr, "spawn gave %s\n",
+		        subproc_errno_name(rc) ? subproc_errno_name(rc) : "0");
+	CHECK(rc == ENOENT);
+	CHECK(no_children());
+
+	/* With soft and hard limit equal there is no room to move to: the
+	 * fork path must fail, not report a success. */
+	rl.rlim_max = rl.rlim_cur;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (spawn == subproc_spawn_as_glibc) {
+		subproc_posix_spawn_file_actions_t *sfa = (void *)&fa;
+		subproc_posix_spawn_file_actions_init(sfa);
+		CHECK(subproc_posix_spawn_file_actions_adddup2(sfa, 1, limit - 1) == 0);
+		rc = spawn(&pid, argv[0], &fa, NULL, argv, NULL);
+		subproc_posix_spawn_file_actions_destroy(sfa);
+		CHECK(rc == (on_fork_path() ? EMFILE : ENOENT));
+	}
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_posix_status_pipe_not_overwritten(void **state)
+{
+	(void)state;
+	assert_forked(check_status_pipe_room, (void *)posix_spawn);
+	assert_forked(check_status_pipe_room, (void *)subproc_spawn_as_glibc);
+}
+
+/* glibc 2.39 takes a NULL pidfd: the child starts, and is reaped as any. */
+static void test_posix_pidfd_spawn_null(void **state)
+{
+	char *const argv[] = {PROBE, "--exit", "3", NULL};
+	int fdcount = fd_count(), status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(subproc_pidfd_spawn(NULL, PROBE, NULL, NULL, argv, environ), 0);
+	assert_int_equal(fd_count(), fdcount);
+	pid = waitpid(-1, &status, 0);
+	assert_true(pid > 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	assert_int_equal(
+		subproc_pidfd_spawnp(NULL, "subproc-no-such-program", NULL, NULL, argv, environ),
+		ENOENT);
+	assert_true(no_children());
+}
+
+/* pidfd_spawn needs the one fd it returns: with none free it fails, as
+ * glibc's does, and leaves no child. */
+static int check_pidfd_full_table(void *arg)
+{
+	char *const argv[] = {PROBE, NULL};
+	struct rlimit rl = {16, 16};
+	int pidfd = -1;
+
+	(void)arg;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	while (open("/dev/null", O_RDONLY) >= 0)
+		;
+	CHECK(subproc_pidfd_spawn(&pidfd, PROBE, NULL, NULL, argv, NULL) == EMFILE);
+	CHECK(pidfd == -1);
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_posix_pidfd_spawn_full_table(void **state)
+{
+	(void)state;
+	assert_forked(check_pidfd_full_table, NULL);
+}
+
+/* RESETIDS in a process whose effective ids differ from its real ones
+ * changes credentials in the child: the caller must stay dumpable (a
+ * CLONE_VM child made it non-dumpable, for good). */
+static int check_resetids_dumpable(void *arg)
+{
+	subproc_posix_spawnattr_t at;
+	char *const argv[] = {PROBE, NULL};
+	int status;
+	pid_t pid;
+
+	(void)arg;
+	if (geteuid() != 0)
+		SKIP_FORKED("changing the effective uid needs root");
+	CHECK(setresuid(0, 65534, 0) == 0);
+	/* Our own change made us non-dumpable; undo that first. */
+	CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
+	subproc_posix_spawnattr_init(&at);
+	CHECK(subproc_posix_spawnattr_setflags(&at, SUBPROC_POSIX_SPAWN_RESETIDS) == 0);
+	CHECK(subproc_posix_spawn(&pid, PROBE, NULL, &at, argv, NULL) == 0);
+	CHECK(waitpid_bounded(pid, &status, 30000) == 0 && status == 0);
+	CHECK(prctl(PR_GET_DUMPABLE) == 1);
+	CHECK(geteuid() == 65534);
+	return 0;
+}
+
+static void test_posix_resetids_keeps_caller_dumpable(void **state)
+{
+	(void)state;
+	assert_forked(check_resetids_dumpable, NULL);
+}
+
 TEST_MAIN(cmocka_unit_test(test_posix_validation), cmocka_unit_test(test_posix_inherit),
           cmocka_unit_test(test_posix_file_actions_in_order),
           cmocka_unit_test(test_posix_dup2_same_fd_clears_cloexec),
@@ -1286,4 +1514,8 @@ TEST_MAIN(cmocka_unit_test(test_posix_validation), cmocka_unit_test(test_posix_i
           cmocka_unit_test(test_posix_exec_errors), cmocka_unit_test(test_posix_spawnp_search),
           cmocka_unit_test(test_posix_attributes), cmocka_unit_test(test_posix_env_argv),
           cmocka_unit_test(test_posix_tcsetpgrp), cmocka_unit_test(test_posix_pidfd_spawn),
-          cmocka_unit_test(test_posix_cgroup))
+          cmocka_unit_test(test_posix_cgroup), cmocka_unit_test(test_posix_full_fd_table),
+          cmocka_unit_test(test_posix_status_pipe_not_overwritten),
+          cmocka_unit_test(test_posix_pidfd_spawn_null),
+          cmocka_unit_test(test_posix_pidfd_spawn_full_table),
+          cmocka_unit_test(test_posix_resetids_keeps_caller_dumpable))

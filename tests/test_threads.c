@@ -423,23 +423,23 @@ static void test_threads_child_stack_per_thread(void **state)
 
 /* --- the fork lock prefers a waiting start ------------------------------ */
 
-/* Two readers pass the read lock from hand to hand, so that with a lock
- * that lets new readers in past a waiting writer it is never free of
- * readers. Each waits a moment only for the other to come in. */
-static atomic_int readers_in;
+/* Readers pass the read lock from hand to hand: each one holds it until a
+ * newer reader holds it too (2 ms at most), so that with a lock that lets
+ * new readers in past a waiting writer it is never free of readers. */
+static atomic_long reader_generation;
 
 static void *baton_reader(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&stop_threads)) {
+		long mine;
+
 		subproc_forklock_rdlock();
-		atomic_fetch_add(&readers_in, 1);
-		/* Hold it until another reader holds it too, 2 ms at most. */
-		for (int i = 0; i < 200 && atomic_load(&readers_in) < 2; i++) {
+		mine = atomic_fetch_add(&reader_generation, 1) + 1;
+		for (int i = 0; i < 200 && atomic_load(&reader_generation) == mine; i++) {
 			struct timespec ts = {0, 10000};
 			nanosleep(&ts, NULL);
 		}
-		atomic_fetch_sub(&readers_in, 1);
 		subproc_forklock_rdunlock();
 	}
 	return NULL;
@@ -454,7 +454,7 @@ static void test_threads_forklock_writer_not_starved(void **state)
 	subproc_attr attr = {.flags = SUBPROC_INHERIT_FDS};
 
 	(void)state;
-	atomic_store(&readers_in, 0);
+	atomic_store(&reader_generation, 0);
 	threads_start(t, 3, baton_reader);
 	for (int i = 0; i < 20; i++) {
 		struct report r;

@@ -228,17 +228,18 @@ CHILD_FN static long child_dup_above(int fd, int lo, struct child_nofile *nf)
 	long r = raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
 	uint64_t lim[2] = {0, 0}; /* see lim in child_closefrom_walk */
 
-	if ((r != -EINVAL && r != -EMFILE) || nf->raised)
-		return r;
-	if (raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) < 0 || lim[0] >= lim[1])
-		return r;
-	nf->lim[0] = lim[0];
-	nf->lim[1] = lim[1];
-	lim[0] = lim[1];
-	if (raw_prlimit(0, RLIMIT_NOFILE, lim, NULL) < 0)
-		return r;
-	nf->raised = true;
-	return raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
+	if ((r == -EINVAL || r == -EMFILE) && !nf->raised &&
+	    raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) == 0 && lim[0] < lim[1]) {
+		nf->lim[0] = lim[0];
+		nf->lim[1] = lim[1];
+		lim[0] = lim[1];
+		if (raw_prlimit(0, RLIMIT_NOFILE, lim, NULL) == 0) {
+			nf->raised = true;
+			r = raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
+		}
+	}
+	/* EINVAL here only says "lo is at or over the limit": no room. */
+	return r == -EINVAL ? -EMFILE : r;
 }
 
 CHILD_FN static void child_nofile_restore(struct child_nofile *nf)
@@ -260,7 +261,7 @@ CHILD_FN static long child_status_above(int *status_fd, int lo, struct child_nof
 		return 0;
 	r = child_dup_above(*status_fd, lo, nf);
 	if (r < 0)
-		return r == -EINVAL ? -EMFILE : r;
+		return r;
 	raw_close(*status_fd);
 	*status_fd = (int)r;
 	return 0;
