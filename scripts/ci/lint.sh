@@ -19,5 +19,18 @@ echo "== cppcheck"
 cppcheck --quiet --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
 	--std=c11 -D__linux__ -D__x86_64__ -D_GNU_SOURCE -DSUBPROC_BUILDING \
 	-Iinclude -Isrc -I"$build/gen" -j2 src || status=1
+# The library is called from threads with small stacks (16 KiB is allowed):
+# no frame of it may hold a big buffer. The child's code runs on a stack of
+# its own (16 KiB), so it gets more room; the tool runs on the main thread.
+echo "== stack frames"
+stack=${STACK_BUILD_DIR:-build-stack}
+cmake -S . -B "$stack" -DBUILD_TESTING=OFF -DCMAKE_C_FLAGS=-fstack-usage >/dev/null
+cmake --build "$stack" -j2 --target subproc_objects >/dev/null
+find "$stack/src/CMakeFiles/subproc_objects.dir" -name '*.su' -exec cat {} + |
+	awk -F'\t' '{ max = ($1 ~ /sys\/child\.c:/) ? 4096 : 1024 }
+		$2 + 0 > max || $3 ~ /dynamic/ && $3 !~ /bounded/ {
+			print "stack: " $1 " uses " $2 " bytes (" $3 "), more than " max; bad = 1 }
+		END { exit bad }' || status=1
+
 [ $status = 0 ] && echo "lint: no findings"
 exit $status

@@ -42,7 +42,7 @@
 
 /* The child's stack. Its deepest path (the /proc/self/fd walk) needs about
  * 1.5 KiB; the rest is margin for unoptimised builds. */
-#define CHILD_STACK_SIZE (16 * 1024)
+#define CHILD_STACK_SIZE ((size_t)16384)
 
 /* struct clone_args up to CLONE_ARGS_SIZE_VER2 (Linux 5.7), spelled out so
  * the build does not depend on the kernel headers' age. */
@@ -273,7 +273,7 @@ static int launch_clone(const struct sys_plan *plan, struct sys_child *c, char *
 		c->oldmask = sys_block_all_signals();
 		r = clone_call(f, top, &fd, c);
 		sys_restore_signals(c->oldmask);
-		if (r >= 0 || r != -EINVAL)
+		if (r != -EINVAL)
 			break;
 	}
 	if (r < 0) {
