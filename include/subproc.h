@@ -411,8 +411,16 @@ typedef struct subproc_proc subproc_proc;
  * without '=', SUBPROC_SETCTTY with SUBPROC_FOREGROUND, a ctty outside the
  * fd map, an rlimit whose soft limit exceeds its hard one), -EBADF for an fd
  * map naming a closed fd, -ENOENT/-EACCES/-ENOEXEC/-E2BIG and the like from
- * the step that failed, -ENOMEM, -EAGAIN when the process limit is reached.
- * When `err` is not NULL it receives the step, path and fd involved.
+ * the step that failed, -ENOMEM, -EAGAIN when the process limit is reached,
+ * -EMFILE when no fd is free for the pidfd (step "launch"; the fork path
+ * also needs two for its status pipe, step "pipe"), -EINVAL at step
+ * "launch" when SUBPROC_LAUNCH names no launch (err.path says
+ * "SUBPROC_LAUNCH=value"). When `err` is not NULL it receives the step,
+ * path and fd involved.
+ *
+ * Safe from a thread with a small stack (PTHREAD_STACK_MIN): the child
+ * runs on a stack of the library's, one per thread that starts children,
+ * kept until that thread ends.
  *
  * On failure nothing is left: no child (it has been reaped), no fd, no
  * memory, and *out is set to NULL. Bad input is refused before anything is
@@ -822,7 +830,9 @@ SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 /* Unlike subproc_start, the child inherits every fd that is not            */
 /* close-on-exec, as with posix_spawn; use addclosefrom_np to close the     */
 /* rest. The start holds the fork lock for writing (see                     */
-/* subproc_forklock_rdlock).                                                */
+/* subproc_forklock_rdlock). As with glibc, posix_spawn and posix_spawnp    */
+/* need no free fd on the clone paths (the fork path needs two for its      */
+/* status pipe: EMFILE); pidfd_spawn needs one, for the pidfd.              */
 /* ------------------------------------------------------------------------ */
 
 struct sched_param;
@@ -857,6 +867,8 @@ typedef struct subproc_posix_spawnattr {
 
 /* Flags for subproc_posix_spawnattr_setflags, with <spawn.h>'s values on
  * glibc, so POSIX_SPAWN_* may be passed as well. */
+/* RESETIDS: effective ids := real ids; where they differ, the spawn is made
+ * without sharing memory (see SUBPROC_SETUID), so the caller stays dumpable. */
 #define SUBPROC_POSIX_SPAWN_RESETIDS 0x01      /* effective ids := real ids */
 #define SUBPROC_POSIX_SPAWN_SETPGROUP 0x02     /* setpgid(0, pgroup) */
 #define SUBPROC_POSIX_SPAWN_SETSIGDEF 0x04     /* sigdefault's signals to SIG_DFL */
@@ -908,8 +920,9 @@ SUBPROC_API int subproc_posix_spawnp(pid_t *pid, const char *file,
  * pidfd_spawn (glibc 2.39): as subproc_posix_spawn, but on success stores a
  * pidfd for the child in *pidfd instead of a pid. The pidfd is
  * close-on-exec and owned by the caller, who must close it; the child must
- * still be reaped (waitid(P_PIDFD, ...)). ENOSYS (with the child killed and
- * reaped) on a kernel too old to give one (before 5.3).
+ * still be reaped (waitid(P_PIDFD, ...)). A NULL `pidfd` is accepted, as by
+ * glibc 2.39: the child runs and is reaped with wait(2). ENOSYS (with the
+ * child killed and reaped) on a kernel too old to give one (before 5.3).
  */
 SUBPROC_API int subproc_pidfd_spawn(int *pidfd, const char *path,
                                     const subproc_posix_spawn_file_actions_t *file_actions,
