@@ -543,7 +543,61 @@ static void test_hostile_sigalrm_storm(void **state)
 	assert_forked(check_alarm_storm, NULL);
 }
 
-TEST_MAIN(cmocka_unit_test(test_hostile_nproc_reached), cmocka_unit_test(test_hostile_nofile_16),
+/* What subproc_start needs of the fd table, exactly as documented: one
+ * free fd on the clone paths (the pidfd), two on the fork path (its status
+ * pipe; the pidfd comes after the pipe is closed). One fewer fails with
+ * EMFILE at the step that needed it, and leaves nothing behind. */
+static int check_fds_needed(void *arg)
+{
+	const char *path = launch_path();
+	const bool fork_path = path != NULL && strcmp(path, "fork") == 0;
+	const int need = fork_path ? 2 : 1;
+	struct rlimit lim = {32, 32};
+	char *const argv[] = {PROBE, NULL};
+
+	(void)arg;
+	if (path == NULL)
+		SKIP_FORKED("SUBPROC_LAUNCH is not set");
+	CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+	for (int room = need - 1; room <= need; room++) {
+		int fill[32], nfill = 0, fd, before;
+		subproc_attr attr = {0};
+		subproc_proc *p = NULL;
+		subproc_status st;
+		subproc_error err;
+
+		while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+			fill[nfill++] = fd;
+		CHECK(errno == EMFILE);
+		for (int k = 0; k < room; k++)
+			close(fill[--nfill]);
+		before = fd_count();
+		if (room < need) {
+			CHECK(start_fails(PROBE, argv, &attr, -EMFILE,
+			                  fork_path ? SUBPROC_STEP_PIPE : SUBPROC_STEP_LAUNCH,
+			                  &err));
+		} else {
+			CHECK(subproc_start(&p, PROBE, argv, &attr, &err) == 0);
+			CHECK(subproc_pidfd(p) >= 0);
+			CHECK(subproc_wait(p, 0, -1, &st) == 0);
+			subproc_release(p);
+		}
+		CHECK(fd_count() == before);
+		while (nfill > 0)
+			close(fill[--nfill]);
+		CHECK(no_children());
+	}
+	return 0;
+}
+
+static void test_hostile_fds_a_start_needs(void **state)
+{
+	(void)state;
+	assert_forked(check_fds_needed, NULL);
+}
+
+TEST_MAIN(cmocka_unit_test(test_hostile_fds_a_start_needs),
+          cmocka_unit_test(test_hostile_nproc_reached), cmocka_unit_test(test_hostile_nofile_16),
           cmocka_unit_test(test_hostile_one_argument_too_long),
           cmocka_unit_test(test_hostile_arguments_over_stack_quarter),
           cmocka_unit_test(test_hostile_sigchld_ignored),
