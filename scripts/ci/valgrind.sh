@@ -6,7 +6,8 @@
 #
 # Left out, because valgrind 3.19 cannot give them what they check:
 #   pidfd, launch_each_path  no pidfd_open and no clone3 under valgrind
-#   argument_list_too_long, rlimits, signal_storm, label hostile
+#   argument_list_too_long, rlimits, signal_storm, label hostile,
+#   fd_limit, nofile, nproc, hard_limits, fds_a_start
 #                            valgrind's own stack, fds and signal
 #                            handling change the limits and timing tested
 #   labels posix, preload    they compare with glibc's posix_spawn, whose
@@ -25,4 +26,4 @@ cmake -S . -B "$build" -DBUILD_TESTING=ON -DCMAKE_BUILD_TYPE=Debug \
 cmake --build "$build" -j2
 ctest --test-dir "$build" -L fork -j2 --output-on-failure \
 	-LE '^(posix|preload|hostile)$' \
-	-E 'pidfd|launch_each_path|argument_list_too_long|rlimits|signal_storm'
+	-E 'pidfd|launch_each_path|argument_list_too_long|rlimits|signal_storm|fd_limit|nofile|nproc|hard_limits|fds_a_start'
