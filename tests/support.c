@@ -844,3 +844,34 @@ int seccomp_fail(long nr, int arg, uint32_t value, int err)
 	return -ENOSYS;
 #endif
 }
+
+int seccomp_container(bool deny_clone3)
+{
+#ifndef __NR_close_range
+	const long nr_close_range = 436;
+#else
+	const long nr_close_range = __NR_close_range;
+#endif
+	int r = seccomp_fail(nr_close_range, SECCOMP_ANY_ARG, 0, ENOSYS);
+
+	if (r == 0)
+		r = seccomp_fail(__NR_unshare, SECCOMP_ANY_ARG, 0, EPERM);
+	if (r == 0 && deny_clone3)
+		r = seccomp_fail(__NR_clone3, SECCOMP_ANY_ARG, 0, ENOSYS);
+	return r;
+}
+
+bool probe_runs_clean(int n, int marker)
+{
+	for (int i = 0; i < n; i++) {
+		subproc_attr attr = {0};
+		struct report r;
+		bool ok = probe_run(&attr, NULL, &r) == 0 && report_exited_ok(&r) &&
+		          report_list_lacks(&r, "fds", marker);
+
+		report_free(&r);
+		if (!ok)
+			return false;
+	}
+	return true;
+}

@@ -146,6 +146,14 @@ int seccomp_deny(int what);
  * Returns 0, or -errno when seccomp is not available.
  */
 int seccomp_fail(long nr, int arg, uint32_t value, int err);
+/* The seccomp profile of a common container setup: close_range missing
+ * (ENOSYS), unshare refused (EPERM, no CAP_SYS_ADMIN), and clone3 missing
+ * too when deny_clone3. For good: only in a subprocess. 0 or -errno. */
+int seccomp_container(bool deny_clone3);
+
+/* Starts the probe n times with the default attributes: true when every
+ * start worked and no child saw the caller's fd `marker`. */
+bool probe_runs_clean(int n, int marker);
 
 /* The number of fds open in the caller (from /proc/self/fd). */
 int fd_count(void);
