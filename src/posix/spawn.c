@@ -388,11 +388,17 @@ int posix_spawn_run(pid_t *ret_pid, int *ret_pidfd, const char *file,
 	if (flags & SUBPROC_POSIX_SPAWN_SETSIGMASK)
 		sp.sigmask = &attr->sigmask_;
 	sp.forklock = how->forklock;
+	sp.enoexec_shell = how->enoexec_shell;
 
 	r = proc_spawn(&sp, &pid, &pidfd, &how->launched);
 	free(cand);
 	if (r < 0)
 		return -r;
+	if (ret_pidfd != NULL && pidfd < 0) {
+		/* A kernel without pidfds (before 5.3). */
+		proc_spawn_abandon(pid, -1);
+		return ENOSYS;
+	}
 	if (ret_pid != NULL)
 		*ret_pid = pid;
 	if (ret_pidfd != NULL) {
@@ -429,20 +435,8 @@ static int pidfd_spawn(int *ret_pidfd, const char *file,
                        char *const envp[], bool search)
 {
 	struct posix_how how = {.search = search, .forklock = true};
-	int pidfd = -1, r;
-	pid_t pid = -1;
 
-	r = posix_spawn_run(&pid, &pidfd, file, fa, attr, argv, envp, &how);
-	if (r != 0)
-		return r;
-	if (pidfd < 0) {
-		/* A kernel without pidfds (before 5.3). The caller never
-		 * learns the pid, so the child must not outlive this call. */
-		proc_spawn_abandon(pid, -1);
-		return ENOSYS;
-	}
-	*ret_pidfd = pidfd;
-	return 0;
+	return posix_spawn_run(NULL, ret_pidfd, file, fa, attr, argv, envp, &how);
 }
 
 int subproc_pidfd_spawn(int *pidfd, const char *path,

@@ -77,6 +77,10 @@ struct proc_spawn {
 	const sigset_t *sigdefault; /* NULL: none */
 	const sigset_t *sigmask;    /* NULL: the caller's */
 	bool forklock;              /* hold the fork lock for writing */
+	/* A file execve refuses with ENOEXEC runs as "/bin/sh FILE ARG1...",
+	 * as glibc's posix_spawn and posix_spawnp before 2.15 did; FILE is
+	 * the path as given, even after a search. */
+	bool enoexec_shell;
 };
 
 /* Starts it. Returns 0 with the pid and the pidfd (-1 where there is none,
