@@ -1,13 +1,18 @@
 /*
  * subproc-posix-prog: an ordinary program written against <spawn.h>, which
- * knows nothing of subproc, for the preload test. It runs a fixed set of
- * posix_spawn calls and prints one line per check, the same whoever
- * implements posix_spawn; the last line counts the spawns it made.
+ * knows nothing of subproc and is linked against libc alone, for the
+ * preload test. Its output is the same whoever implements posix_spawn:
  *
- * Usage: subproc-posix-prog SCRATCH-DIR
+ *   subproc-posix-prog SCRATCH-DIR
+ *       a fixed set of posix_spawn calls, one line per check; the last
+ *       line counts the spawns made.
+ *   subproc-posix-prog --where NAME[@VERSION]...
+ *       which object dlsym (dlvsym with a version) finds each name in, by
+ *       file name, or "absent".
  */
 #define _GNU_SOURCE
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -42,6 +47,32 @@ static void show_status(const char *what, int r, pid_t pid)
 		printf("%s: status 0x%x\n", what, st);
 }
 
+/* The file name alone, so the output does not depend on where it is. */
+static const char *base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+static int where(int n, char **names)
+{
+	for (int i = 0; i < n; i++) {
+		char name[256];
+		const char *at = strchr(names[i], '@');
+		void *sym;
+		Dl_info info;
+
+		snprintf(name, sizeof name, "%.*s", at ? (int)(at - names[i]) : 255, names[i]);
+		sym = at ? dlvsym(RTLD_DEFAULT, name, at + 1) : dlsym(RTLD_DEFAULT, name);
+		if (sym != NULL && dladdr(sym, &info) != 0 && info.dli_fname != NULL)
+			printf("%s %s\n", names[i], base(info.dli_fname));
+		else
+			printf("%s absent\n", names[i]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	posix_spawn_file_actions_t fa;
@@ -53,11 +84,14 @@ int main(int argc, char **argv)
 	FILE *f;
 	int r;
 
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc >= 2 && strcmp(argv[1], "--where") == 0)
+		return where(argc - 2, argv + 2);
 	if (argc != 2) {
-		fprintf(stderr, "usage: subproc-posix-prog SCRATCH-DIR\n");
+		fprintf(stderr, "usage: subproc-posix-prog SCRATCH-DIR\n"
+		                "       subproc-posix-prog --where NAME[@VERSION]...\n");
 		return 2;
 	}
-	setvbuf(stdout, NULL, _IONBF, 0);
 
 	/* Output to a file, stderr joined to it, in another directory, with
 	 * every other fd closed (fd 9, inherited otherwise, among them), in a
