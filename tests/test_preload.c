@@ -1,6 +1,6 @@
 /*
- * libsubproc-preload.so under unmodified programs: a C program written
- * against <spawn.h> (posix_prog.c) and python3's
+ * libsubproc-preload.so under unmodified programs: C programs written
+ * against <spawn.h> (posix_prog.c, spawn_compat_prog.c) and python3's
  * os.posix_spawn and os.posix_spawnp. Each runs with and without the
  * preload and must print the same, glibc's answers; with
  * SUBPROC_PRELOAD_DEBUG=1 the preload's stderr lines prove that every spawn
@@ -23,6 +23,9 @@
 #endif
 #ifndef SUBPROC_TEST_POSIX_PROG
 #error "SUBPROC_TEST_POSIX_PROG must name the subproc-posix-prog executable"
+#endif
+#ifndef SUBPROC_TEST_COMPAT_PROG
+#error "SUBPROC_TEST_COMPAT_PROG must name the subproc-spawn-compat-prog executable"
 #endif
 
 static const char *const launch_paths[] = {"clone3", "clone", "fork"};
@@ -164,13 +167,19 @@ static void test_preload_c_program(void **state)
 	p = strstr(plain.out.data, "spawns ");
 	assert_non_null(p);
 	spawns = atoi(p + 7);
-	assert_int_equal(spawns, 4);
+	assert_int_equal(spawns, 6);
 	/* glibc's own answers, which the preload must give too. */
 	assert_non_null(strstr(plain.out.data, "spawnp sh: exited 3\n  out\n  in-dir\n  err\n"
 	                                       "  own-group\n  fd9-closed\n"));
 	assert_non_null(strstr(plain.out.data, "spawn missing: error 2\npid untouched\n"));
 	assert_non_null(strstr(plain.out.data, "spawnp bad dup2: error 9\n"));
 	assert_non_null(strstr(plain.out.data, "spawn setsid: exited 0\n"));
+	assert_non_null(strstr(plain.out.data, "get: flags 0x2e, policy 0, priority 0, pgroup 0\n"
+	                                       "get: sigmask USR1 1 USR2 0\n"
+	                                       "get: sigdefault USR1 1 USR2 1\n"));
+	assert_non_null(strstr(plain.out.data, "spawnp fchdir sched: exited 0\n  in-dir\n"
+	                                       "  SigBlk:\t0000000000000200\n  own-group\n"));
+	assert_non_null(strstr(plain.out.data, "spawnp tcsetpgrp /dev/null: error 25\n"));
 	assert_int_equal(count_lines(plain.err.data, "subproc-preload:", NULL), 0);
 
 	for (size_t i = 0; i < NPATHS; i++) {
@@ -186,9 +195,9 @@ static void test_preload_c_program(void **state)
 		assert_int_equal(count_lines(pre.err.data, "subproc-preload: posix_spawn", NULL),
 		                 spawns);
 		assert_int_equal(
-			count_lines(pre.err.data, "subproc-preload: posix_spawn", "= 0, pid "), 2);
+			count_lines(pre.err.data, "subproc-preload: posix_spawn", "= 0, pid "), 3);
 		snprintf(via, sizeof via, "via %s\n", launch_paths[i]);
-		assert_int_equal(count_in(pre.err.data, via), 2);
+		assert_int_equal(count_in(pre.err.data, via), 3);
 		run_free(&pre);
 	}
 
@@ -200,6 +209,116 @@ static void test_preload_c_program(void **state)
 		fprintf(stderr, "stderr without the switch:\n%s", pre.err.data);
 	assert_int_equal(count_lines(pre.err.data, "subproc-preload:", NULL), 0);
 	run_free(&pre);
+	run_free(&plain);
+	tempdir_remove(dir);
+}
+
+/* The cgroup v2 mount point, from /proc/self/mountinfo. */
+static bool cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof line, f)) {
+		char mnt[PATH_MAX];
+		const char *sep = strstr(line, " - ");
+
+		if (sep && strncmp(sep + 3, "cgroup2 ", 8) == 0 &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * glibc 2.39's functions: pidfd_spawn, pidfd_spawnp and the cgroup
+ * attribute, which the program finds with dlsym. With the preload they
+ * work on every launch path, and the debug lines name them; without it,
+ * libc either lacks them (glibc 2.36) or answers the same.
+ */
+static void test_preload_new_functions(void **state)
+{
+	char *dir = tempdir_make();
+	char mnt[PATH_MAX], cgroup[PATH_MAX + 64] = "", want[2048];
+	const char *argv[] = {SUBPROC_TEST_POSIX_PROG, "--new", dir, NULL, NULL};
+	struct run plain, pre[NPATHS];
+	int removed = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	if (cgroup2_mount(mnt, sizeof mnt)) {
+		snprintf(cgroup, sizeof cgroup, "%s/subproc-preload-%ld", mnt, (long)getpid());
+		if (mkdir(cgroup, 0755) == 0)
+			argv[3] = cgroup;
+		else
+			print_message("no cgroup spawn: cannot create %s: %s\n", cgroup,
+			              strerror(errno));
+	}
+	snprintf(want, sizeof want,
+	         "setcgroup_np(42): 0\n"
+	         "getcgroup_np: 0, 42\n"
+	         "setflags(SETCGROUP): 0\n"
+	         "flags: 0x100\n"
+	         "pidfd_spawn sh: pidfd close-on-exec 1\n"
+	         "pidfd_spawn sh: exited 7\n"
+	         "  by-pidfd\n"
+	         "pidfd_spawnp sh: pidfd close-on-exec 1\n"
+	         "pidfd_spawnp sh: exited 8\n"
+	         "  by-pidfdp\n"
+	         "pidfd_spawn missing: error 2, pidfd untouched\n"
+	         "%s%s%s"
+	         "spawns %d\n",
+	         argv[3] ? "spawn in cgroup: exited 0\n  0::/" : "",
+	         argv[3] ? strrchr(cgroup, '/') + 1 : "", argv[3] ? "\n" : "", argv[3] ? 4 : 3);
+
+	/* Every run first: the cgroup can go only once they are over, and a
+	 * failed assertion would leave it behind. */
+	run(argv, false, false, NULL, &plain);
+	for (size_t i = 0; i < NPATHS; i++)
+		run(argv, true, true, launch_paths[i], &pre[i]);
+	if (argv[3])
+		removed = rmdir(cgroup);
+	assert_int_equal(removed, 0);
+
+	assert_true(ran_ok(&plain));
+	if (strncmp(plain.out.data, "absent ", 7) != 0)
+		assert_string_equal(plain.out.data, want);
+	for (size_t i = 0; i < NPATHS; i++) {
+		const char *err = pre[i].err.data;
+		char line[128];
+
+		assert_true(ran_ok(&pre[i]));
+		if (strcmp(pre[i].out.data, want) != 0)
+			fprintf(stderr, "with the preload (%s):\n%s\nstderr:\n%s\n",
+			        launch_paths[i], pre[i].out.data, err);
+		assert_string_equal(pre[i].out.data, want);
+		/* "pidfd_spawn("/bin/sh") = 0, pid N, pidfd M, via PATH". */
+		assert_int_equal(count_lines(err,
+		                             "subproc-preload: pidfd_spawn(\"/bin/sh\") = 0, pid ",
+		                             ", pidfd "),
+		                 1);
+		assert_int_equal(count_lines(err, "subproc-preload: pidfd_spawnp(\"sh\") = 0, pid ",
+		                             ", pidfd "),
+		                 1);
+		assert_int_equal(count_lines(err,
+		                             "subproc-preload: "
+		                             "pidfd_spawn(\"/nonexistent/program\") = 2 (ENOENT)",
+		                             NULL),
+		                 1);
+		assert_int_equal(
+			count_lines(err, "subproc-preload: posix_spawn(\"/bin/sh\") = 0", NULL),
+			argv[3] ? 1 : 0);
+		/* The successful ones, on the path asked for. */
+		snprintf(line, sizeof line, ", via %s\n", launch_paths[i]);
+		assert_int_equal(count_in(err, line), argv[3] ? 3 : 2);
+		run_free(&pre[i]);
+	}
 	run_free(&plain);
 	tempdir_remove(dir);
 }
@@ -477,5 +596,76 @@ static void test_preload_binds(void **state)
 	run_free(&plain);
 }
 
+/*
+ * glibc's tst-spawn4-compat, and more: a program bound to the old
+ * posix_spawn and posix_spawnp (as one linked before glibc 2.15 is) has a
+ * script without "#!" run through /bin/sh, by glibc and by the preload
+ * alike, while the current versions return ENOEXEC in both.
+ */
+static void test_preload_old_posix_spawn(void **state)
+{
+	char *dir = tempdir_make();
+	const char *const argv[] = {SUBPROC_TEST_COMPAT_PROG, dir, NULL};
+	bool libc_has_old;
+	struct run plain, pre;
+
+	(void)state;
+	assert_non_null(dir);
+	read_dynsyms(libc_path(), &libc_syms);
+	libc_has_old = false;
+	for (int k = 0; k < libc_syms.n; k++)
+		libc_has_old |=
+			libc_syms.sym[k].old && strcmp(libc_syms.sym[k].name, "posix_spawn") == 0;
+	run(argv, false, false, NULL, &plain);
+	assert_true(ran_ok(&plain));
+	if (strcmp(plain.out.data, "no old posix_spawn\n") == 0) {
+		/* The program was built without them: right only if libc has none. */
+		assert_false(libc_has_old);
+		run_free(&plain);
+		tempdir_remove(dir);
+		skip_because("this libc has no old posix_spawn version (an architecture younger "
+		             "than glibc 2.15)");
+	}
+	assert_true(libc_has_old);
+	/* glibc's answers. */
+	assert_non_null(strstr(plain.out.data, "old posix_spawn, empty argv: exited 65\n"
+	                                       "  ran: DIR/bin/script \n"
+	                                       "old posix_spawnp, empty argv: exited 65\n"
+	                                       "  ran: DIR/bin/script \n"
+	                                       "old posix_spawn: exited 65\n"
+	                                       "  ran: DIR/bin/script one two\n"
+	                                       "old posix_spawnp: exited 65\n"
+	                                       "  ran: DIR/bin/script one two\n"
+	                                       "posix_spawn: error 8, pid untouched\n"
+	                                       "posix_spawnp: error 8, pid untouched\n"));
+	assert_non_null(strstr(plain.out.data,
+	                       "old posix_spawnp from PATH, in its directory: exited 65\n"
+	                       "  ran: script one two\n"
+	                       "posix_spawnp from PATH: error 8, pid untouched\n"
+	                       "old posix_spawn, not executable: error 13, pid untouched\n"
+	                       "old posix_spawn, missing: error 2, pid untouched\n"));
+
+	for (size_t i = 0; i < NPATHS; i++) {
+		run(argv, true, true, launch_paths[i], &pre);
+		assert_true(ran_ok(&pre));
+		if (strcmp(pre.out.data, plain.out.data) != 0)
+			fprintf(stderr, "with the preload (%s):\n%s\nwithout:\n%s\nstderr:\n%s\n",
+			        launch_paths[i], pre.out.data, plain.out.data, pre.err.data);
+		assert_string_equal(pre.out.data, plain.out.data);
+		/* Every spawn went through the preload, the old ones through its
+		 * old versions. */
+		assert_int_equal(count_lines(pre.err.data, "subproc-preload: ", NULL), 11);
+		assert_int_equal(count_lines(pre.err.data, "subproc-preload: posix_spawn@", NULL),
+		                 4);
+		assert_int_equal(count_lines(pre.err.data, "subproc-preload: posix_spawnp@", NULL),
+		                 4);
+		run_free(&pre);
+	}
+	run_free(&plain);
+	tempdir_remove(dir);
+}
+
 TEST_MAIN(cmocka_unit_test(test_preload_c_program), cmocka_unit_test(test_preload_python),
-          cmocka_unit_test(test_preload_exports), cmocka_unit_test(test_preload_binds), )
+          cmocka_unit_test(test_preload_exports), cmocka_unit_test(test_preload_binds),
+          cmocka_unit_test(test_preload_new_functions),
+          cmocka_unit_test(test_preload_old_posix_spawn))
