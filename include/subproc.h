@@ -822,7 +822,11 @@ SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 /* standard signatures, run by subproc's engine, behaving as glibc 2.36     */
 /* does (see the notes below), plus glibc 2.39's pidfd variants and cgroup  */
 /* attribute. libsubproc-preload.so puts the same code under the real names */
-/* for unmodified programs (LD_PRELOAD).                                    */
+/* for unmodified programs (LD_PRELOAD): every name of glibc's family up to */
+/* 2.39, each under the symbol versions the system's libc gives it, and,    */
+/* where libc has them, the old posix_spawn and posix_spawnp of programs    */
+/* linked before glibc 2.15 (x86_64: @GLIBC_2.2.5), which run a file        */
+/* without "#!" through /bin/sh where these functions return ENOEXEC.       */
 /*                                                                          */
 /* Unlike the rest of this header, and as POSIX requires, every function    */
 /* here returns 0 or a POSITIVE error number, such as ENOENT.               */

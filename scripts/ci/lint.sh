@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 build=${BUILD_DIR:-build-lint}
 
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j2 --target subproc_names >/dev/null
+cmake --build "$build" -j2 --target subproc_names subproc_preload_versions >/dev/null
 
 status=0
 echo "== clang-tidy"

@@ -388,12 +388,20 @@ int posix_spawn_run(pid_t *ret_pid, int *ret_pidfd, const char *file,
 	if (flags & SUBPROC_POSIX_SPAWN_SETSIGMASK)
 		sp.sigmask = &attr->sigmask_;
 	sp.forklock = how->forklock;
-	sp.want_pidfd = how->pidfd;
+	/* A pidfd is made only when asked for, so that posix_spawn needs no
+	 * free fd (see sys_plan.no_pidfd). */
+	sp.want_pidfd = ret_pidfd != NULL;
+	sp.enoexec_shell = how->enoexec_shell;
 
 	r = proc_spawn(&sp, &pid, &pidfd, &how->launched);
 	free(cand);
 	if (r < 0)
 		return -r;
+	if (ret_pidfd != NULL && pidfd < 0) {
+		/* A kernel without pidfds (before 5.3). */
+		proc_spawn_abandon(pid, -1);
+		return ENOSYS;
+	}
 	if (ret_pid != NULL)
 		*ret_pid = pid;
 	if (ret_pidfd != NULL) {
@@ -429,26 +437,9 @@ static int pidfd_spawn(int *ret_pidfd, const char *file,
                        const subproc_posix_spawnattr_t *attr, char *const argv[],
                        char *const envp[], bool search)
 {
-	struct posix_how how = {.search = search, .forklock = true, .pidfd = true};
-	int pidfd = -1, r;
-	pid_t pid = -1;
+	struct posix_how how = {.search = search, .forklock = true};
 
-	r = posix_spawn_run(&pid, &pidfd, file, fa, attr, argv, envp, &how);
-	if (r != 0)
-		return r;
-	if (pidfd < 0) {
-		/* A kernel without pidfds (before 5.3). The caller never
-		 * learns the pid, so the child must not outlive this call. */
-		proc_spawn_abandon(pid, -1);
-		return ENOSYS;
-	}
-	/* As glibc 2.39: a NULL pidfd is accepted, and the child is
-	 * started all the same (wait(2) can still reap it). */
-	if (ret_pidfd != NULL)
-		*ret_pidfd = pidfd;
-	else
-		close(pidfd);
-	return 0;
+	return posix_spawn_run(NULL, ret_pidfd, file, fa, attr, argv, envp, &how);
 }
 
 int subproc_pidfd_spawn(int *pidfd, const char *path,

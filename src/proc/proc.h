@@ -83,6 +83,10 @@ struct proc_spawn {
 	const sigset_t *sigmask;    /* NULL: the caller's */
 	bool forklock;              /* hold the fork lock for writing */
 	bool want_pidfd;            /* a pidfd is needed: pidfd_spawn */
+	/* A file execve refuses with ENOEXEC runs as "/bin/sh FILE ARG1...",
+	 * as glibc's posix_spawn and posix_spawnp before 2.15 did; FILE is
+	 * the path as given, even after a search. */
+	bool enoexec_shell;
 };
 
 /* Starts it. Returns 0 with the pid and, with want_pidfd, the pidfd (-1

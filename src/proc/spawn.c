@@ -15,6 +15,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <paths.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -66,15 +67,33 @@ int proc_spawn(const struct proc_spawn *sp, pid_t *ret_pid, int *ret_pidfd, cons
 	struct sys_result res;
 	uint64_t ignore;
 	int maxfd = 2, pidfd = -1, r;
+	size_t argc = 0, nscript = 0;
+	char **script;
 	pid_t pid = -1;
 
 	*launched = "";
-	/* One allocation: the steps, then the open actions' arguments. */
+	/* The shell's argv: itself, the file, then argv[1] on. */
+	if (sp->enoexec_shell) {
+		while (sp->argv[argc] != NULL)
+			argc++;
+		nscript = 2 + (argc > 1 ? argc - 1 : 0) + 1;
+	}
+	/* One allocation: the steps, the open actions' arguments, then the
+	 * shell's argv. */
 	steps = malloc((FIXED_STEPS + sp->nactions) * sizeof *steps +
-	               sp->nactions * sizeof(struct sys_open));
+	               sp->nactions * sizeof(struct sys_open) + nscript * sizeof(char *));
 	if (steps == NULL)
 		return -ENOMEM;
 	opens = (struct sys_open *)(steps + FIXED_STEPS + sp->nactions);
+	script = (char **)(opens + sp->nactions);
+	if (sp->enoexec_shell) {
+		script[0] = (char *)_PATH_BSHELL;
+		script[1] = (char *)sp->path;
+		for (size_t i = 1; i < argc; i++)
+			script[i + 1] = sp->argv[i];
+		script[nscript - 1] = NULL;
+		plan.script_argv = script;
+	}
 	for (size_t i = 0; i < sp->nactions; i++) {
 		if (sp->actions[i].fd > maxfd)
 			maxfd = sp->actions[i].fd;

@@ -267,6 +267,15 @@ CHILD_FN static long child_status_above(int *status_fd, int lo, struct child_nof
 	return 0;
 }
 
+/* An exec the kernel refused with ENOEXEC, rerun through the shell when the
+ * plan asks for it; any other result is the exec's own. */
+CHILD_FN static long child_script(const struct sys_plan *p, long r)
+{
+	if (r != -ENOEXEC || p->script_argv == NULL)
+		return r;
+	return raw_execve(p->script_argv[0], p->script_argv, p->envp);
+}
+
 /*
  * The fd map, as the seed does it. Pass 1 moves every source that a lower
  * target will overwrite (files[i] < i) above the map, so pass 2 can dup each
@@ -474,7 +483,7 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = child_signals(c);
 			break;
 		case SYS_OP_EXECVE:
-			r = raw_execve(p->path, p->argv, p->envp);
+			r = child_script(p, raw_execve(p->path, p->argv, p->envp));
 			break;
 		case SYS_OP_STATUS_ABOVE:
 			r = child_status_above(&status_fd, s->fd, &nofile);
@@ -519,7 +528,7 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = child_closefrom_now(s->fd, status_fd);
 			break;
 		case SYS_OP_EXECVP:
-			r = child_execvp(p, s);
+			r = child_script(p, child_execvp(p, s));
 			break;
 		case SYS_OP_SIGIGNORE: {
 			struct raw_sigaction ign = {.handler = (void *)SIG_IGN};

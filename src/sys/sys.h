@@ -37,7 +37,7 @@ enum sys_op {
 	SYS_OP_RLIMIT,      /* ptr: struct sys_rlimit */
 	SYS_OP_RLIMIT_HARD, /* ptr: struct sys_rlimit; only its hard limit, raised */
 	SYS_OP_SIGNALS,     /* reset handlers, then install the mask */
-	SYS_OP_EXECVE,      /* plan->path, argv, envp */
+	SYS_OP_EXECVE,      /* plan->path, argv, envp; then plan->script_argv */
 
 	/* The posix_spawn front end's steps. Its file actions act on the fd
 	 * numbers the caller gave, so on the fork path the status pipe must
@@ -50,7 +50,8 @@ enum sys_op {
 	SYS_OP_DUP2,          /* fd: source, arg: target; equal ones clear close-on-exec */
 	SYS_OP_FCHDIR,        /* fd */
 	SYS_OP_CLOSEFROM_NOW, /* fd: lowest fd, closed now (not at execve) */
-	SYS_OP_EXECVP,        /* ptr: NULL-terminated candidates; arg: errno if none */
+	SYS_OP_EXECVP,        /* ptr: NULL-terminated candidates; arg: errno if none;
+	                       * then plan->script_argv */
 	SYS_OP_SIGIGNORE,     /* arg: signals (kernel form) set to SIG_IGN */
 };
 
@@ -115,6 +116,11 @@ struct sys_plan {
 	/* No pidfd is wanted (posix_spawn): none is made, so that a start with
 	 * a full fd table needs no free slot on the CLONE_VM paths. */
 	bool no_pidfd;
+	/* When not NULL, an exec step that fails with ENOEXEC runs
+	 * script_argv[0] with this argv (and the plan's envp) instead: the
+	 * file as a shell script without "#!", which glibc's posix_spawn did
+	 * before 2.15 and still does for programs linked against that. */
+	char *const *script_argv;
 };
 
 /* What the child reports when a step fails. */
