@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #ifdef __linux__
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -606,6 +607,67 @@ out:
 		close(fd);
 	free(data);
 	return path;
+}
+
+int probe_copy_for(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, char **dir,
+                   char **path, char *why, size_t size)
+{
+	int status, code;
+	pid_t pid;
+
+	*path = NULL;
+	*dir = tempdir_make();
+	if (*dir == NULL) {
+		fprintf(stderr, "probe_copy_for: making a temporary directory: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	*path = probe_copy(*dir, "subproc-probe");
+	if (*path == NULL)
+		goto fail;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "probe_copy_for: fork: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		/* Real ids too: access() checks with those. */
+		if (setgroups(ngroups, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(100);
+		_exit(access(*path, X_OK) == 0 ? 0 : errno > 0 && errno < 100 ? errno : 99);
+	}
+	if (waitpid_bounded(pid, &status, HARNESS_WAIT_MS) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fprintf(stderr, "probe_copy_for: the access check did not end\n");
+		goto fail;
+	}
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (code == 0)
+		return 0;
+	if (code < 0 || code == 100) {
+		fprintf(stderr, "probe_copy_for: could not take uid %u gid %u (status 0x%x)\n",
+		        (unsigned)uid, (unsigned)gid, status);
+		goto fail;
+	}
+	snprintf(why, size,
+	         "uid %u gid %u cannot execute %s (access: %s): $TMPDIR or a directory above "
+	         "it is closed to that user",
+	         (unsigned)uid, (unsigned)gid, *path, strerror(code));
+	free(*path);
+	*path = NULL;
+	tempdir_remove(*dir);
+	*dir = NULL;
+	return 1;
+fail:
+	free(*path);
+	*path = NULL;
+	tempdir_remove(*dir);
+	*dir = NULL;
+	return -1;
 }
 
 int pty_open(int *master, int *slave)

@@ -181,6 +181,33 @@ char *file_make(const char *dir, const char *name, const void *data, size_t size
 /* Copies the probe to dir/name (mode 0755); returns a malloc'ed path. */
 char *probe_copy(const char *dir, const char *name);
 
+/*
+ * For a test whose child runs as another user: copies the probe into a new
+ * temporary directory (*dir, the copy *path), because the build tree may
+ * sit in a directory only its owner can enter (root's home, a mktemp -d
+ * directory). The copy is then tried with access(X_OK) in a forked child
+ * that has taken uid, gid and groups[0..ngroups), the ids the test's child
+ * will have, which walks the same directories and checks the same bits
+ * (and noexec mounts) as execve. Needs root, to take the ids.
+ *
+ * Returns 0; 1 when that user cannot execute the copy (a $TMPDIR closed to
+ * it), with why[0..size) saying so and nothing left behind; or -1 after
+ * printing what went wrong.
+ */
+int probe_copy_for(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, char **dir,
+                   char **path, char *why, size_t size);
+/* probe_copy_for as a test step: fails on -1, skips with the reason on 1. */
+#define PROBE_WHY_MAX 4400
+#define probe_copy_for_or_skip(uid, gid, groups, ngroups, dir, path)                               \
+	do {                                                                                       \
+		char why_[PROBE_WHY_MAX];                                                          \
+		int rc_ = probe_copy_for((uid), (gid), (groups), (ngroups), (dir), (path), why_,   \
+		                         sizeof why_);                                             \
+		assert_true(rc_ >= 0);                                                             \
+		if (rc_ > 0)                                                                       \
+			skip_because("%s", why_);                                                  \
+	} while (0)
+
 /* Opens a pseudo-terminal: *master and *slave (the slave opened with
  * O_NOCTTY). Returns 0, or -errno when the system has no ptys. */
 int pty_open(int *master, int *slave);

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +63,10 @@ static void result_free(struct result *r)
 	subproc_output_free(&r->err);
 }
 
-/* Runs the probe through `subproc run OPTIONS -- PROBE PROBE-ARGS` and
- * parses its report from stdout. */
-static void run_probe(struct report *rep, const char *const *opts, const char *const *probe_args)
+/* Runs `subproc run OPTIONS -- PATH PROBE-ARGS`, PATH the probe or a copy,
+ * and parses the probe's report from stdout. */
+static void run_probe_at(struct report *rep, const char *path, const char *const *opts,
+                         const char *const *probe_args)
 {
 	const char *args[64];
 	struct result r;
@@ -73,7 +76,7 @@ static void run_probe(struct report *rep, const char *const *opts, const char *c
 	for (size_t i = 0; opts && opts[i]; i++)
 		args[n++] = opts[i];
 	args[n++] = "--";
-	args[n++] = PROBE;
+	args[n++] = path;
 	for (size_t i = 0; probe_args && probe_args[i]; i++)
 		args[n++] = probe_args[i];
 	args[n] = NULL;
@@ -84,6 +87,11 @@ static void run_probe(struct report *rep, const char *const *opts, const char *c
 	memset(rep, 0, sizeof *rep);
 	assert_int_equal(report_parse_text(r.out.data, r.out.len, rep), 0);
 	result_free(&r);
+}
+
+static void run_probe(struct report *rep, const char *const *opts, const char *const *probe_args)
+{
+	run_probe_at(rep, PROBE, opts, probe_args);
 }
 
 /* The JSON report the tool wrote on stderr (its only content). */
@@ -179,22 +187,291 @@ static void test_tool_run_session_group_umask_rlimit(void **state)
 
 static void test_tool_run_credentials(void **state)
 {
+	const gid_t groups[] = {65534, 100};
+	struct report rep;
+	char *dir, *probe;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip_because("changing credentials needs root");
+	probe_copy_for_or_skip(65534, 65534, groups, 2, &dir, &probe);
+	run_probe_at(&rep, probe,
+	             ARGS("-C", dir, "--uid", "65534", "--gid", "65534", "--groups", "65534,100"),
+	             NULL);
+	assert_true(report_is_long(&rep, "uid", 65534));
+	assert_true(report_is_long(&rep, "euid", 65534));
+	assert_true(report_is_long(&rep, "gid", 65534));
+	assert_true(report_is(&rep, "groups", "100,65534"));
+	report_free(&rep);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--uid", "nobody", "--groups", "0"), NULL);
+	assert_true(report_is_long(&rep, "uid", 65534));
+	assert_true(report_is(&rep, "groups", "0"));
+	report_free(&rep);
+	free(probe);
+	tempdir_remove(dir);
+}
+
+/* --- run: the user database ----------------------------------------------- */
+
+static int gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The groups initgroups(name, gid) would set, from getgrouplist; sorted
+ * into v[0..return), as the probe reports them. */
+static size_t grouplist(const char *name, gid_t gid, gid_t *v, size_t cap)
+{
+	int n = (int)cap;
+
+	assert_true(getgrouplist(name, gid, v, &n) >= 0);
+	qsort(v, (size_t)n, sizeof v[0], gid_cmp);
+	return (size_t)n;
+}
+
+static bool has_gid(const gid_t *v, size_t n, gid_t g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == g)
+			return true;
+	return false;
+}
+
+/* The probe's "groups" value for v[0..n). */
+static void groups_text(const gid_t *v, size_t n, char *buf, size_t size)
+{
+	int iv[256];
+
+	assert_true(n <= 256);
+	for (size_t i = 0; i < n; i++)
+		iv[i] = (int)v[i];
+	int_list_text(iv, n, buf, size);
+}
+
+/* Checks that the child ran as pw with primary group gid and exactly the
+ * groups getgrouplist gives (name, gid). */
+static void assert_initgroups(const struct report *rep, const struct passwd *pw, gid_t gid)
+{
+	gid_t want[256];
+	char text[2048];
+	size_t n = grouplist(pw->pw_name, gid, want, 256);
+
+	groups_text(want, n, text, sizeof text);
+	assert_true(report_is_long(rep, "uid", pw->pw_uid));
+	assert_true(report_is_long(rep, "euid", pw->pw_uid));
+	assert_true(report_is_long(rep, "gid", gid));
+	assert_true(report_is_long(rep, "egid", gid));
+	assert_true(report_is(rep, "groups", text));
+}
+
+/* A uid that no user in the database has, found by looking; 0 for none. */
+static uid_t uid_without_entry(void)
+{
+	for (uid_t u = 4242; u < 60000; u++) {
+		errno = 0;
+		/* The errno values getpwuid documents for "no such user". */
+		if (getpwuid(u) == NULL && (errno == 0 || errno == ENOENT || errno == ESRCH ||
+		                            errno == EBADF || errno == EPERM))
+			return u;
+	}
+	return 0;
+}
+
+/* Copies the passwd entry of `name` into *pw (name in buf); false when the
+ * database has none. */
+static bool user_entry(const char *name, struct passwd *pw, char *buf, size_t size)
+{
+	struct passwd *found = NULL;
+
+	return getpwnam_r(name, pw, buf, size, &found) == 0 && found != NULL;
+}
+
+/*
+ * --uid/--user NAME and a number with an entry: the user's group and its
+ * groups from the database, as initgroups. The tool's caller is given the
+ * groups {0, 42} first (root in group shadow, as in the report that led to
+ * this), so that a child keeping its parent's groups shows.
+ */
+static void test_tool_run_user_database(void **state)
+{
+	static const gid_t parent_groups[] = {0, 42};
+	gid_t saved[256], nobody_groups[256];
+	struct passwd nobody, *pw;
+	char buf[4096], *dir, *probe, uid_text[32];
+	int nsaved;
+	size_t n;
 	struct report rep;
 
 	(void)state;
 	if (geteuid() != 0)
 		skip_because("changing credentials needs root");
-	run_probe(&rep, ARGS("--uid", "65534", "--gid", "65534", "--groups", "65534,100"), NULL);
-	assert_true(report_is_long(&rep, "uid", 65534));
-	assert_true(report_is_long(&rep, "euid", 65534));
+	if (!user_entry("nobody", &nobody, buf, sizeof buf))
+		skip_because("the user database has no user nobody");
+	n = grouplist("nobody", nobody.pw_gid, nobody_groups, 256);
+	probe_copy_for_or_skip(nobody.pw_uid, nobody.pw_gid, nobody_groups, n, &dir, &probe);
+	nsaved = getgroups(256, saved);
+	assert_true(nsaved >= 0);
+	assert_int_equal(setgroups(2, parent_groups), 0);
+
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--uid", "nobody"), NULL);
+	assert_initgroups(&rep, &nobody, nobody.pw_gid);
+	for (size_t i = 0; i < 2; i++) {
+		if (!has_gid(nobody_groups, n, parent_groups[i]))
+			assert_true(report_list_lacks(&rep, "groups", parent_groups[i]));
+	}
+	report_free(&rep);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--user", "nobody"), NULL);
+	assert_initgroups(&rep, &nobody, nobody.pw_gid);
+	report_free(&rep);
+	/* A number with an entry is that entry's user. */
+	snprintf(uid_text, sizeof uid_text, "%u", (unsigned)nobody.pw_uid);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--user", uid_text), NULL);
+	assert_initgroups(&rep, &nobody, nobody.pw_gid);
+	report_free(&rep);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--uid", uid_text), NULL);
+	assert_initgroups(&rep, &nobody, nobody.pw_gid);
+	report_free(&rep);
+
+	/* A user the group database lists in groups beside its own shows
+	 * that those come from the database, not just the primary group. */
+	setpwent();
+	while ((pw = getpwent()) != NULL) {
+		gid_t g[256];
+		int ng = 256;
+
+		if (getgrouplist(pw->pw_name, pw->pw_gid, g, &ng) >= 0 && ng >= 2)
+			break;
+	}
+	if (pw != NULL) {
+		struct passwd member;
+		char mbuf[4096];
+
+		assert_true(user_entry(pw->pw_name, &member, mbuf, sizeof mbuf));
+		endpwent();
+		print_message("user with supplementary groups: %s\n", member.pw_name);
+		run_probe_at(&rep, probe, ARGS("-C", dir, "--user", member.pw_name), NULL);
+		assert_initgroups(&rep, &member, member.pw_gid);
+		report_free(&rep);
+	} else {
+		endpwent();
+		print_message("no user is listed in a group beside its own; that case is not "
+		              "checked here\n");
+	}
+
+	assert_int_equal(setgroups((size_t)nsaved, saved), 0);
+	free(probe);
+	tempdir_remove(dir);
+}
+
+/* --gid replaces the primary group (the supplementary ones follow it, as
+ * initgroups with that group), --groups the supplementary list; alone,
+ * --gid leaves no supplementary group. */
+static void test_tool_run_user_gid_groups(void **state)
+{
+	static const gid_t parent_groups[] = {0, 42};
+	gid_t saved[256];
+	int nsaved;
+	struct passwd nobody;
+	char buf[4096], *dir, *probe;
+	struct report rep;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip_because("changing credentials needs root");
+	if (!user_entry("nobody", &nobody, buf, sizeof buf))
+		skip_because("the user database has no user nobody");
+	/* Group 1 is daemon's on Debian; as a number it needs no entry. */
+	probe_copy_for_or_skip(nobody.pw_uid, 1, NULL, 0, &dir, &probe);
+
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--uid", "nobody", "--gid", "1"), NULL);
+	assert_initgroups(&rep, &nobody, 1);
+	report_free(&rep);
+	/* In any order. */
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--gid", "1", "--user", "nobody"), NULL);
+	assert_initgroups(&rep, &nobody, 1);
+	report_free(&rep);
+
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--groups", "100,1", "--uid", "nobody"), NULL);
+	assert_true(report_is_long(&rep, "uid", nobody.pw_uid));
+	assert_true(report_is_long(&rep, "gid", nobody.pw_gid));
+	assert_true(report_is(&rep, "groups", "1,100"));
+	report_free(&rep);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--user", "nobody", "--groups", ""), NULL);
+	assert_true(report_is_long(&rep, "gid", nobody.pw_gid));
+	assert_true(report_is(&rep, "groups", ""));
+	report_free(&rep);
+	run_probe_at(&rep, probe,
+	             ARGS("-C", dir, "--user", "nobody", "--gid", "1", "--groups", "7"), NULL);
+	assert_true(report_is_long(&rep, "gid", 1));
+	assert_true(report_is(&rep, "groups", "7"));
+	report_free(&rep);
+
+	/* --gid alone: the caller's user, the group, no supplementary groups
+	 * (the caller is given some, so that keeping them would show). */
+	nsaved = getgroups(256, saved);
+	assert_true(nsaved >= 0);
+	assert_int_equal(setgroups(2, parent_groups), 0);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--gid", "1"), NULL);
+	assert_true(report_is_long(&rep, "uid", 0));
+	assert_true(report_is_long(&rep, "gid", 1));
+	assert_true(report_is(&rep, "groups", ""));
+	report_free(&rep);
+	assert_int_equal(setgroups((size_t)nsaved, saved), 0);
+	free(probe);
+	tempdir_remove(dir);
+}
+
+/* A number no user has names no group: refused unless --gid gives one.
+ * The refusal comes before anything starts, so it needs no root. */
+static void test_tool_run_uid_without_entry(void **state)
+{
+	static const char *const opts[] = {"--uid", "--user"};
+	uid_t u = uid_without_entry();
+	char text[32], want[256], *dir, *probe;
+	struct report rep;
+	struct result r;
+
+	(void)state;
+	if (u == 0)
+		skip_because("every uid from 4242 to 59999 has a user");
+	snprintf(text, sizeof text, "%u", (unsigned)u);
+	for (size_t i = 0; i < 2; i++) {
+		tool(&r, ARGS("run", opts[i], text, "--", "true"));
+		assert_int_equal(r.code, 125);
+		assert_int_equal(r.out.len, 0);
+		snprintf(want, sizeof want,
+		         "subproc: %s %s: no user in the user database has uid %s, so it names "
+		         "no group: give --gid (and --groups)\n",
+		         opts[i], text, text);
+		assert_string_equal(r.err.data, want);
+		result_free(&r);
+	}
+	/* --groups alone does not name the group either. */
+	tool(&r, ARGS("run", "--uid", text, "--groups", "100", "--", "true"));
+	assert_int_equal(r.code, 125);
+	result_free(&r);
+	tool(&r, ARGS("run", "--user", "subproc-no-such-user", "--", "true"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(r.err.data, "subproc: --user: no such user: subproc-no-such-user\n");
+	result_free(&r);
+
+	if (geteuid() != 0)
+		skip_because("the refusals were checked; running as uid %s needs root", text);
+	probe_copy_for_or_skip(u, 65534, NULL, 0, &dir, &probe);
+	run_probe_at(&rep, probe, ARGS("-C", dir, "--uid", text, "--gid", "65534"), NULL);
+	assert_true(report_is_long(&rep, "uid", u));
 	assert_true(report_is_long(&rep, "gid", 65534));
-	assert_true(report_list_has(&rep, "groups", 100));
-	assert_true(report_list_has(&rep, "groups", 65534));
+	assert_true(report_is(&rep, "groups", ""));
 	report_free(&rep);
-	run_probe(&rep, ARGS("--uid", "nobody", "--groups", "0"), NULL);
-	assert_true(report_is_long(&rep, "uid", 65534));
-	assert_true(report_is(&rep, "groups", "0"));
+	run_probe_at(&rep, probe,
+	             ARGS("-C", dir, "--user", text, "--gid", "65534", "--groups", "100"), NULL);
+	assert_true(report_is_long(&rep, "uid", u));
+	assert_true(report_is(&rep, "groups", "100"));
 	report_free(&rep);
+	free(probe);
+	tempdir_remove(dir);
 }
 
 static void test_tool_run_chroot(void **state)
@@ -733,6 +1010,7 @@ static void test_tool_help_version_bench(void **state)
 	assert_int_equal(r.code, 0);
 	assert_non_null(strstr(r.out.data, "Usage: subproc run"));
 	assert_non_null(strstr(r.out.data, "--keep-fd N"));
+	assert_non_null(strstr(r.out.data, "--user USER, --uid USER"));
 	result_free(&r);
 	tool(&r, ARGS("pipe", "--help"));
 	assert_non_null(strstr(r.out.data, "--pipefail"));
@@ -759,7 +1037,10 @@ static void test_tool_help_version_bench(void **state)
 
 TEST_MAIN(cmocka_unit_test(test_tool_run_cwd_env),
           cmocka_unit_test(test_tool_run_session_group_umask_rlimit),
-          cmocka_unit_test(test_tool_run_credentials), cmocka_unit_test(test_tool_run_chroot),
+          cmocka_unit_test(test_tool_run_credentials),
+          cmocka_unit_test(test_tool_run_user_database),
+          cmocka_unit_test(test_tool_run_user_gid_groups),
+          cmocka_unit_test(test_tool_run_uid_without_entry), cmocka_unit_test(test_tool_run_chroot),
           cmocka_unit_test(test_tool_run_launch), cmocka_unit_test(test_tool_run_fds),
           cmocka_unit_test(test_tool_run_stdio), cmocka_unit_test(test_tool_run_exit_statuses),
           cmocka_unit_test(test_tool_run_json), cmocka_unit_test(test_tool_run_timeout),

@@ -42,7 +42,14 @@ static const char common_help[] =
 	"                           rss, rtprio, rttime, sigpending, stack;\n"
 	"                           \"unlimited\" allowed; HARD defaults to SOFT\n"
 	"      --umask OCTAL\n"
-	"      --uid UID, --gid GID, --groups G1,G2   (numbers or names)\n"
+	"      --user USER, --uid USER\n"
+	"                           run as USER (a name or a number) with the group\n"
+	"                           and supplementary groups the user database gives\n"
+	"                           it, as login and initgroups(3) do; a number no\n"
+	"                           user has needs --gid\n"
+	"      --gid GROUP          the group id instead (a name or a number); without\n"
+	"                           --user, the supplementary groups become none\n"
+	"      --groups G1,G2       the supplementary groups instead ('' for none)\n"
 	"      --chroot DIR\n"
 	"      --keep-fd N          pass fd N through as N (repeatable, N >= 3)\n"
 	"      --inherit-fds        do not close fds the caller did not name\n"
@@ -81,6 +88,7 @@ enum {
 	OPT_RLIMIT,
 	OPT_UMASK,
 	OPT_UID,
+	OPT_USER,
 	OPT_GID,
 	OPT_GROUPS,
 	OPT_CHROOT,
@@ -108,6 +116,7 @@ static const struct option long_opts[] = {
 	{"rlimit", required_argument, NULL, OPT_RLIMIT},
 	{"umask", required_argument, NULL, OPT_UMASK},
 	{"uid", required_argument, NULL, OPT_UID},
+	{"user", required_argument, NULL, OPT_USER},
 	{"gid", required_argument, NULL, OPT_GID},
 	{"groups", required_argument, NULL, OPT_GROUPS},
 	{"chroot", required_argument, NULL, OPT_CHROOT},
@@ -254,21 +263,24 @@ static int parse_rlimit(struct tool_opts *o, const char *arg)
 	return 0;
 }
 
-static int parse_uid(const char *s, uid_t *out)
+/* A string of digits is an id; anything else is a name. */
+static bool is_number(const char *s)
 {
-	struct passwd *pw;
-	long v;
-
-	if (s[0] >= '0' && s[0] <= '9')
-		return parse_long("--uid", s, 10, 0, (long)UINT32_MAX - 1, &v) < 0
-		               ? -1
-		               : (*out = (uid_t)v, 0);
-	if ((pw = getpwnam(s)) == NULL) {
-		tool_error("--uid: no such user: %s", s);
-		return -1;
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
 	}
-	*out = pw->pw_uid;
-	return 0;
+	return true;
+}
+
+/* After a NULL from getpwnam, getpwuid or getgrnam: these errno values are
+ * the ones their manual gives for "no such entry"; others mean the lookup
+ * itself failed, which must not be taken for a missing user. */
+static bool lookup_failed(int e)
+{
+	return e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM;
 }
 
 static int parse_gid(const char *opt, const char *s, gid_t *out)
@@ -276,12 +288,16 @@ static int parse_gid(const char *opt, const char *s, gid_t *out)
 	struct group *gr;
 	long v;
 
-	if (s[0] >= '0' && s[0] <= '9')
+	if (is_number(s))
 		return parse_long(opt, s, 10, 0, (long)UINT32_MAX - 1, &v) < 0
 		               ? -1
 		               : (*out = (gid_t)v, 0);
+	errno = 0;
 	if ((gr = getgrnam(s)) == NULL) {
-		tool_error("%s: no such group: %s", opt, s);
+		if (lookup_failed(errno))
+			tool_error("%s: looking up group %s: %s", opt, s, subproc_strerror(-errno));
+		else
+			tool_error("%s: no such group: %s", opt, s);
 		return -1;
 	}
 	*out = gr->gr_gid;
@@ -302,6 +318,102 @@ static int parse_groups(struct tool_opts *o, const char *arg)
 		r = slot == NULL ? -1 : parse_gid("--groups", g, slot);
 	}
 	free(copy);
+	return r;
+}
+
+/* The groups initgroups(3) would give user `name` with group `gid`: gid and
+ * every group the group database lists the user in. */
+static int user_groups(struct tool_opts *o, const char *name, gid_t gid)
+{
+	int cap = 32;
+
+	for (;;) {
+		gid_t *list = malloc((size_t)cap * sizeof *list);
+		int n = cap;
+
+		if (list == NULL) {
+			tool_error("out of memory");
+			return -1;
+		}
+		if (getgrouplist(name, gid, list, &n) >= 0) {
+			free(o->groups);
+			o->groups = list;
+			o->ngroups = (size_t)n;
+			o->has_groups = true;
+			return 0;
+		}
+		free(list);
+		/* glibc says how many there are; other libcs may not. */
+		cap = n > cap ? n : cap * 2;
+		if (cap > 65536) {
+			tool_error("%s %s: more than 65536 groups", o->user_opt, o->user);
+			return -1;
+		}
+	}
+}
+
+/*
+ * Turns --user/--uid, --gid and --groups into the ids to set. The user's
+ * group and groups come from the user database unless --gid or --groups
+ * name them. Whenever an id changes the supplementary groups are set too,
+ * to the user's or to none, so that the caller's groups (root's group 0,
+ * say) never reach a child that runs as someone else, whatever the
+ * library's default for a start without SUBPROC_SETGROUPS.
+ */
+static int resolve_credentials(struct tool_opts *o)
+{
+	struct passwd *pw;
+	char *name = NULL;
+	gid_t pw_gid = 0;
+	long v;
+	int r = 0;
+
+	if (o->user != NULL) {
+		errno = 0;
+		if (is_number(o->user)) {
+			if (parse_long(o->user_opt, o->user, 10, 0, (long)UINT32_MAX - 1, &v) < 0)
+				return -1;
+			o->uid = (uid_t)v;
+			errno = 0;
+			pw = getpwuid(o->uid);
+		} else {
+			pw = getpwnam(o->user);
+			if (pw == NULL && !lookup_failed(errno)) {
+				tool_error("%s: no such user: %s", o->user_opt, o->user);
+				return -1;
+			}
+		}
+		if (pw == NULL && lookup_failed(errno)) {
+			tool_error("%s: looking up user %s: %s", o->user_opt, o->user,
+			           subproc_strerror(-errno));
+			return -1;
+		}
+		if (pw != NULL) {
+			/* pw is static storage that the next lookup may reuse. */
+			o->uid = pw->pw_uid;
+			pw_gid = pw->pw_gid;
+			if ((name = strdup(pw->pw_name)) == NULL) {
+				tool_error("out of memory");
+				return -1;
+			}
+		}
+		o->has_uid = true;
+		if (!o->has_gid) {
+			if (name == NULL) {
+				tool_error("%s %s: no user in the user database has uid %s, so it "
+				           "names no group: give --gid (and --groups)",
+				           o->user_opt, o->user, o->user);
+				return -1;
+			}
+			o->gid = pw_gid;
+			o->has_gid = true;
+		}
+		if (!o->has_groups && name != NULL)
+			r = user_groups(o, name, o->gid);
+		free(name);
+	}
+	if (r == 0 && (o->has_uid || o->has_gid))
+		o->has_groups = true; /* with none, unless set above */
 	return r;
 }
 
@@ -422,9 +534,9 @@ int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			o->has_umask = true;
 			break;
 		case OPT_UID:
-			if (parse_uid(optarg, &o->uid) < 0)
-				return -1;
-			o->has_uid = true;
+		case OPT_USER:
+			o->user = optarg;
+			o->user_opt = c == OPT_UID ? "--uid" : "--user";
 			break;
 		case OPT_GID:
 			if (parse_gid("--gid", optarg, &o->gid) < 0)
@@ -495,6 +607,8 @@ int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		tool_error("--stdout: \"stdout\" is only for --stderr");
 		return -1;
 	}
+	if (resolve_credentials(o) < 0)
+		return -1;
 	o->argv = argv + optind;
 	o->argc = argc - optind;
 	if (o->argc == 0) {

@@ -40,6 +40,8 @@ struct tool_opts {
 	subproc_rlimit *rlimits;
 	size_t nrlimits;
 	bool has_umask, has_uid, has_gid, has_groups;
+	const char *user;     /* --user or --uid as given, NULL for none */
+	const char *user_opt; /* which of the two, for messages */
 	mode_t umask;
 	uid_t uid;
 	gid_t gid;
