@@ -441,7 +441,7 @@ static void usage(FILE *f, const char *cmd)
 	fputs(run ? run_only_help : pipe_only_help, f);
 }
 
-int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
+static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 {
 	bool run = strcmp(cmd, "run") == 0;
 	int c;
@@ -617,6 +617,17 @@ int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+int tool_parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
+{
+	int r = parse(cmd, argc, argv, o);
+
+	/* Whatever was parsed before a bad option or --help is the caller's
+	 * only on success. */
+	if (r != 0)
+		tool_opts_free(o);
+	return r;
 }
 
 void tool_opts_free(struct tool_opts *o)
