@@ -7,6 +7,8 @@
 #                for it nothing is fatal, a peer that cannot be had is
 #                reported as missing in the results
 # Idempotent: with everything present it changes nothing and needs no network.
+# Waits for the package manager's locks when another install holds them
+# (INSTALL_DEPS_LOCK_WAIT seconds, default 600).
 # Not root and something missing: says what to install and exits 1 (0 for
 # --bench).
 set -eu
@@ -57,17 +59,56 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 0
 fi
 
+# The status of a package of this machine's architecture. Asked for by
+# name alone, dpkg-query prints one status per installed architecture (with
+# libcmocka-dev:arm64 beside :amd64, two), so the native one is asked for,
+# then the architecture-independent one ("all" packages match no other).
+native=$(dpkg --print-architecture)
+installed() {
+	for q in "$1:$native" "$1:all"; do
+		s=$(dpkg-query -W -f='${Status}' "$q" 2>/dev/null) || continue
+		[ "$s" = "install ok installed" ] && return 0
+	done
+	return 1
+}
+
 missing=
 for pkg in $PACKAGES; do
-	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-	[ "$status" = "install ok installed" ] || missing="$missing $pkg"
+	installed "$pkg" || missing="$missing $pkg"
 done
 [ -n "$missing" ] || exit 0
 
 [ "$(id -u)" -eq 0 ] ||
 	give_up "missing packages:$missing; run as root, or: sudo apt-get install$missing"
 
+# Another install (unattended-upgrades, a second make check) may hold the
+# package manager's locks: wait for them instead of failing. apt waits for
+# dpkg's lock itself with DPkg::Lock::Timeout; the lists lock of apt-get
+# update it does not wait for, so that is retried here, with the same bound.
+LOCK_WAIT=${INSTALL_DEPS_LOCK_WAIT:-600}
+apt_get() {
+	waited=0
+	while :; do
+		apt-get -o DPkg::Lock::Timeout="$LOCK_WAIT" "$@" 2>"${TMPDIR:-/tmp}/install-deps.$$" && {
+			cat "${TMPDIR:-/tmp}/install-deps.$$" >&2
+			rm -f "${TMPDIR:-/tmp}/install-deps.$$"
+			return 0
+		}
+		if grep -q 'Could not get lock\|Unable to acquire the dpkg frontend lock\|Unable to lock' \
+			"${TMPDIR:-/tmp}/install-deps.$$" && [ "$waited" -lt "$LOCK_WAIT" ]; then
+			[ "$waited" -eq 0 ] &&
+				echo "install-deps: another package install holds the lock; waiting (up to $LOCK_WAIT s)" >&2
+			sleep 5
+			waited=$((waited + 5))
+			continue
+		fi
+		cat "${TMPDIR:-/tmp}/install-deps.$$" >&2
+		rm -f "${TMPDIR:-/tmp}/install-deps.$$"
+		return 1
+	done
+}
+
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } ||
+{ apt_get update -qq && apt_get install -y -qq --no-install-recommends $missing; } ||
 	give_up "apt-get could not install$missing"
