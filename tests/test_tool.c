@@ -1035,7 +1035,36 @@ static void test_tool_help_version_bench(void **state)
 	result_free(&r);
 }
 
-TEST_MAIN(cmocka_unit_test(test_tool_run_cwd_env),
+/* A mistyped SUBPROC_LAUNCH is an error the tool prints (exit 125), not a
+ * silent default; --launch, which names its own path, does not read it. */
+static void test_tool_bad_launch_env(void **state)
+{
+	const char *const argv[] = {TOOL, "run", "--", "true", NULL};
+	const char *const forced[] = {TOOL, "run", "--launch", "fork", "--", "true", NULL};
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		subproc_cmd *cmd = NULL;
+		subproc_output err = {0};
+		subproc_status st;
+
+		assert_int_equal(subproc_cmd_new(&cmd, i == 0 ? argv : forced), 0);
+		assert_int_equal(subproc_cmd_setenv(cmd, "SUBPROC_LAUNCH", "clone4"), 0);
+		assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+		assert_int_equal(subproc_cmd_output(cmd, NULL, &err, &st, NULL), 0);
+		if (i == 0) {
+			assert_int_equal(subproc_status_exit_code(st.status), 125);
+			assert_string_equal(err.data, "subproc: launch SUBPROC_LAUNCH=clone4: "
+			                              "EINVAL: invalid argument\n");
+		} else {
+			assert_int_equal(subproc_status_exit_code(st.status), 0);
+		}
+		subproc_output_free(&err);
+		subproc_cmd_free(cmd);
+	}
+}
+
+TEST_MAIN(cmocka_unit_test(test_tool_bad_launch_env), cmocka_unit_test(test_tool_run_cwd_env),
           cmocka_unit_test(test_tool_run_session_group_umask_rlimit),
           cmocka_unit_test(test_tool_run_credentials),
           cmocka_unit_test(test_tool_run_user_database),
