@@ -937,3 +937,25 @@ bool probe_runs_clean(int n, int marker)
 	}
 	return true;
 }
+
+bool cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof line, f)) {
+		char mnt[PATH_MAX];
+		const char *sep = strstr(line, " - ");
+
+		if (sep && strncmp(sep + 3, "cgroup2 ", 8) == 0 &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}

@@ -208,6 +208,10 @@ int probe_copy_for(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, ch
 			skip_because("%s", why_);                                                  \
 	} while (0)
 
+/* The cgroup v2 mount point, from /proc/self/mountinfo, into out; false
+ * when there is none. */
+bool cgroup2_mount(char *out, size_t size);
+
 /* Opens a pseudo-terminal: *master and *slave (the slave opened with
  * O_NOCTTY). Returns 0, or -errno when the system has no ptys. */
 int pty_open(int *master, int *slave);

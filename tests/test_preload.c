@@ -213,29 +213,6 @@ static void test_preload_c_program(void **state)
 	tempdir_remove(dir);
 }
 
-/* The cgroup v2 mount point, from /proc/self/mountinfo. */
-static bool cgroup2_mount(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof line, f)) {
-		char mnt[PATH_MAX];
-		const char *sep = strstr(line, " - ");
-
-		if (sep && strncmp(sep + 3, "cgroup2 ", 8) == 0 &&
-		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(out, size, "%s", mnt);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /*
  * glibc 2.39's functions: pidfd_spawn, pidfd_spawnp and the cgroup
  * attribute, which the program finds with dlsym. With the preload they
