@@ -111,8 +111,11 @@ static void run_free(struct run *r)
 	subproc_output_free(&r->err);
 }
 
-/* The number of lines of `text` that start with `prefix` and contain
- * `needle` (NULL: any). */
+/* The number of lines of `text` that hold `prefix` followed somewhere by
+ * `needle` (NULL: anything); every line when prefix is "". The prefix may
+ * stand after the start of a line: a child writing to the same stderr (a
+ * shell's error, in pieces) can have begun the line before the preload's
+ * one-write debug line came. */
 static int count_lines(const char *text, const char *prefix, const char *needle)
 {
 	int n = 0;
@@ -120,13 +123,12 @@ static int count_lines(const char *text, const char *prefix, const char *needle)
 	for (const char *line = text; line && *line;) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char *copy = strndup(line, len);
+		const char *at = copy ? strstr(copy, prefix) : NULL;
 
-		if (strncmp(line, prefix, strlen(prefix)) == 0) {
-			char *copy = strndup(line, len);
-			if (needle == NULL || (copy && strstr(copy, needle)))
-				n++;
-			free(copy);
-		}
+		if (at != NULL && (needle == NULL || strstr(at, needle)))
+			n++;
+		free(copy);
 		line = end ? end + 1 : NULL;
 	}
 	return n;
