@@ -113,16 +113,16 @@ int __wrap_open(const char *path, int flags, ...);
 
 #ifdef SUBPROC_TEST_CLONE_TRAMPOLINE
 /* The library's raw clone (src/sys/clone_ARCH.S), which returns -errno. */
-long __real_sys_clone_call(unsigned long flags, void *stack_top, int *pidfd, void (*fn)(void *),
-                           void *arg);
-long __wrap_sys_clone_call(unsigned long flags, void *stack_top, int *pidfd, void (*fn)(void *),
-                           void *arg);
-long __wrap_sys_clone_call(unsigned long flags, void *stack_top, int *pidfd, void (*fn)(void *),
-                           void *arg)
+long __real_subproc__sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
+                                    void (*fn)(void *), void *arg);
+long __wrap_subproc__sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
+                                    void (*fn)(void *), void *arg);
+long __wrap_subproc__sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
+                                    void (*fn)(void *), void *arg)
 {
 	if (fault_hit(FAULT_CLONE))
 		return -errno;
-	return __real_sys_clone_call(flags, stack_top, pidfd, fn, arg);
+	return __real_subproc__sys_clone_call(flags, stack_top, pidfd, fn, arg);
 }
 #else
 int __real_clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);

@@ -340,7 +340,8 @@ static void test_threads_small_stack(void **state)
 }
 
 /* The library's own: the calling thread's child stack (src/sys). */
-char *sys_child_stack(size_t *size, size_t *guard);
+char *subproc__sys_child_stack(size_t *size, size_t *guard);
+#define sys_child_stack subproc__sys_child_stack
 
 /* "rw-p" and the like for the mapping that holds addr, "" when none does. */
 static void mapping_perms(const void *addr, char perms[5])

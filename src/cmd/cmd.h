@@ -11,6 +11,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The objects' names carry the reserved prefix (see sys/sys.h). */
+#define cmd_close_pipes subproc__cmd_close_pipes
+#define cmd_group subproc__cmd_group
+#define cmd_group_stop subproc__cmd_group_stop
+#define cmd_io_run subproc__cmd_io_run
+#define cmd_kill subproc__cmd_kill
+#define cmd_now_ms subproc__cmd_now_ms
+#define cmd_prepare_pipes subproc__cmd_prepare_pipes
+#define cmd_reap subproc__cmd_reap
+#define cmd_reap_from subproc__cmd_reap_from
+#define cmd_wait_until subproc__cmd_wait_until
+
 enum cmd_mode {
 	CMD_IO_INHERIT = SUBPROC_STDIO_INHERIT,
 	CMD_IO_NULL = SUBPROC_STDIO_NULL,

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 
+/* The objects' names carry the reserved prefix (see sys/sys.h). */
+#define posix_spawn_run subproc__posix_spawn_run
+
 /* How posix_spawn_run runs. */
 struct posix_how {
 	bool search;   /* posix_spawnp's PATH lookup */
@@ -22,11 +25,11 @@ struct posix_how {
 /*
  * The spawn behind every public entry: the glibc-compatible contract of
  * subproc_posix_spawn. On success stores the pid in *ret_pid when it is not
- * NULL, and the pidfd in *ret_pidfd when that is not NULL (no pidfd is made
- * otherwise, so no free fd is needed). Asking for a pidfd makes it required: on a kernel
- * without pidfds the child, whose pid the caller may never learn, is
- * killed and reaped, and the result is ENOSYS. Returns 0 or a positive
- * errno.
+ * NULL, and the pidfd in *ret_pidfd when that is not NULL (no pidfd is
+ * made otherwise, so no free fd is needed). Asking for a pidfd makes it
+ * required: on a kernel without pidfds the child, whose pid the caller may
+ * never learn, is killed and reaped, and the result is ENOSYS. Returns 0 or
+ * a positive errno.
  */
 int posix_spawn_run(pid_t *ret_pid, int *ret_pidfd, const char *file,
                     const subproc_posix_spawn_file_actions_t *fa,

@@ -11,6 +11,20 @@
 
 #include <limits.h>
 
+/* The objects' names carry the reserved prefix (see sys/sys.h). */
+#define check_argv subproc__check_argv
+#define check_env subproc__check_env
+#define error_clear subproc__error_clear
+#define error_set subproc__error_set
+#define lookpath_path_of subproc__lookpath_path_of
+#define lookpath_where subproc__lookpath_where
+#define plan_build subproc__plan_build
+#define plan_free subproc__plan_free
+#define plan_report subproc__plan_report
+#define proc_spawn subproc__proc_spawn
+#define proc_spawn_abandon subproc__proc_spawn_abandon
+#define rlimit_name subproc__rlimit_name
+
 struct proc_plan {
 	struct sys_plan sys;
 	const subproc_attr *attr;

@@ -1,9 +1,9 @@
 /*
  * The two CLONE_VM launches for x86_64, as raw system calls:
  *
- *   long sys_clone3_call(struct clone_args *args, size_t size,
+ *   long subproc__sys_clone3_call(struct clone_args *args, size_t size,
  *                        void (*fn)(void *), void *arg);
- *   long sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
+ *   long subproc__sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
  *                       void (*fn)(void *), void *arg);
  *
  * The child wakes up on the stack the call names, so it cannot return
@@ -19,10 +19,10 @@
 
 /* clone3: syscall clobbers only %rcx and %r11, so fn and arg ride in %r8
  * and %r9, which clone3 (two arguments) does not read. */
-	.globl	sys_clone3_call
-	.hidden	sys_clone3_call
-	.type	sys_clone3_call, @function
-sys_clone3_call:
+	.globl	subproc__sys_clone3_call
+	.hidden	subproc__sys_clone3_call
+	.type	subproc__sys_clone3_call, @function
+subproc__sys_clone3_call:
 	.cfi_startproc
 	mov	%rdx, %r8
 	mov	%rcx, %r9
@@ -41,16 +41,16 @@ sys_clone3_call:
 	syscall
 	hlt
 	.cfi_endproc
-	.size	sys_clone3_call, .-sys_clone3_call
+	.size	subproc__sys_clone3_call, .-subproc__sys_clone3_call
 
 /* clone(flags, stack, parent_tid, child_tid, tls): all five argument
  * registers are the kernel's, so fn and arg go on the child's new stack,
  * where the child pops them. stack_top is 16-byte aligned; so is what the
  * child calls fn with. */
-	.globl	sys_clone_call
-	.hidden	sys_clone_call
-	.type	sys_clone_call, @function
-sys_clone_call:
+	.globl	subproc__sys_clone_call
+	.hidden	subproc__sys_clone_call
+	.type	subproc__sys_clone_call, @function
+subproc__sys_clone_call:
 	.cfi_startproc
 	sub	$16, %rsi
 	mov	%rcx, 0(%rsi)		/* fn */
@@ -73,6 +73,6 @@ sys_clone_call:
 	syscall
 	hlt
 	.cfi_endproc
-	.size	sys_clone_call, .-sys_clone_call
+	.size	subproc__sys_clone_call, .-subproc__sys_clone_call
 
 	.section .note.GNU-stack, "", @progbits

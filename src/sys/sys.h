@@ -17,6 +17,28 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+/* Functions that cross files carry the reserved prefix subproc__ in the
+ * objects, so that a program linked statically with the library never
+ * clashes with them; the code uses the short names. */
+#define sys_block_all_signals subproc__sys_block_all_signals
+#define sys_child_entry subproc__sys_child_entry
+#define sys_child_entry_clone subproc__sys_child_entry_clone
+#define sys_child_run subproc__sys_child_run
+#define sys_child_stack subproc__sys_child_stack
+#define sys_clone3_call subproc__sys_clone3_call
+#define sys_clone_call subproc__sys_clone_call
+#define sys_forklock_wrlock subproc__sys_forklock_wrlock
+#define sys_forklock_wrunlock subproc__sys_forklock_wrunlock
+#define sys_launch subproc__sys_launch
+#define sys_launch_env_text subproc__sys_launch_env_text
+#define sys_launch_fork subproc__sys_launch_fork
+#define sys_pidfd_open subproc__sys_pidfd_open
+#define sys_pidfd_signal subproc__sys_pidfd_signal
+#define sys_reap subproc__sys_reap
+#define sys_restore_signals subproc__sys_restore_signals
+#define sys_sigset_bits subproc__sys_sigset_bits
+#define sys_wait subproc__sys_wait
+
 /* One operation of the child. The comment names the fields it reads. */
 enum sys_op {
 	SYS_OP_CGROUP,      /* fd: cgroup directory (skipped when clone3 placed it) */
