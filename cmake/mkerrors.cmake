@@ -1,4 +1,4 @@
-# The errno and signal name tables (the seed's mkerrors): the names come from
+# The errno and signal name tables (as Go's mkerrors.sh makes them): the names come from
 # the system headers as the C compiler sees them, not from a hand-typed list.
 #
 # At configure time the compiler lists the macros of <errno.h> and <signal.h>

@@ -500,7 +500,7 @@ SUBPROC_API int subproc_signal(subproc_proc *proc, int sig);
 SUBPROC_API subproc_proc *subproc_release(subproc_proc *proc);
 
 /**
- * Replaces the calling process with `path` (the seed's Exec): `env` NULL
+ * Replaces the calling process with `path` (Go's syscall.Exec): `env` NULL
  * means the current environ. `path` is used as given (see subproc_lookpath
  * to search PATH). Returns only on failure: -errno (-EINVAL for NULL or
  * empty argv or an env entry without '='), with `err` filled when given.
@@ -530,7 +530,7 @@ SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned f
 
 /* ------------------------------------------------------------------------ */
 /* Commands: "run this, feed it that, give me its output, stop it if it     */
-/* hangs" (the seed's exec.Cmd). A command owns copies of everything it is  */
+/* hangs" (Go's exec.Cmd). A command owns copies of everything it is      */
 /* given, the parent's ends of its pipes, and its process.                  */
 /* ------------------------------------------------------------------------ */
 

@@ -522,7 +522,7 @@ static void test_bad_rlimit_soft_above_hard(void **state)
 	assert_forked(check_refused_before_launch, &b);
 }
 
-/* DESIGN.md: an fd map naming a closed fd is refused before launch. */
+/* An fd map naming a closed fd is refused before launch. */
 static void test_bad_fdmap_closed_fd_before_launch(void **state)
 {
 	static int files[4] = {0, 1, 2, -1};

@@ -1,5 +1,5 @@
 /*
- * The cmd layer: a command (DESIGN.md, "Layers"; the seed's exec.Cmd).
+ * The cmd layer, between proc and the front ends: a command (Go's exec.Cmd).
  * It builds argv and the environment, wires the standard streams, and
  * drives a proc-layer process through start, I/O, timeouts and reaping.
  */

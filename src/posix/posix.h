@@ -1,5 +1,5 @@
 /*
- * The posix_spawn front end (DESIGN.md, "Layers"): what spawn.c shares with
+ * The posix_spawn front end: what spawn.c shares with
  * the preload library. Hidden in both libraries.
  */
 #ifndef SUBPROC_POSIX_H

@@ -1,5 +1,5 @@
 /*
- * posix_spawn over subproc's engine (DESIGN.md, "Layers": front ends).
+ * posix_spawn over subproc's engine (a front end, above the proc layer).
  *
  * posix_spawn's attributes and file actions are an ordered list of things
  * for the child to do. This file keeps glibc's objects and checks and

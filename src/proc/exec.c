@@ -1,5 +1,5 @@
 /*
- * Exec in place (the seed's os.Exec): the environment defaults to the
+ * Exec in place (as Go's syscall.Exec): the environment defaults to the
  * current one.
  */
 #include "proc.h"

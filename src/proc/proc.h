@@ -1,5 +1,5 @@
 /*
- * The proc layer: a process (DESIGN.md, "Layers"). It validates what the
+ * The proc layer, between sys and cmd: a process. It validates what the
  * caller described, compiles it into a sys_plan, and turns what sys reports
  * into errors that name the step, the path and the fd.
  */

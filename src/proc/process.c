@@ -1,5 +1,5 @@
 /*
- * A started child: start, wait, signal, release (the seed's os layer).
+ * A started child: start, wait, signal, release (as Go's os.Process).
  */
 #include "proc.h"
 

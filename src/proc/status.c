@@ -1,5 +1,5 @@
 /*
- * Wait-status decoding, as the seed's WaitStatus methods.
+ * Wait-status decoding, as Go's syscall.WaitStatus methods.
  */
 #include "proc.h"
 

@@ -1,7 +1,7 @@
 /*
  * The child, between launch and execve.
  *
- * Contract for every function in this file (DESIGN.md, "The child"):
+ * Contract for every function in this file:
  *
  *   - It runs in a child that may share the parent's memory (CLONE_VM) and
  *     thread pointer, on a small stack the parent lent it, while the parent
@@ -73,7 +73,7 @@ static inline bool child_isdigit(char ch)
  * Closes every fd from `lo` upward except `keep`, when close_range is
  * missing (before Linux 5.9) or refuses the request. Walks /proc/self/fd;
  * without /proc (a chroot, say) falls back to a loop bounded by the fd
- * limit, the slow way STYLE.md warns about, as the last resort only.
+ * limit, slow with a large limit, as the last resort only.
  */
 CHILD_FN static long child_closefrom_walk(int lo, int keep)
 {
@@ -277,7 +277,7 @@ CHILD_FN static long child_script(const struct sys_plan *p, long r)
 }
 
 /*
- * The fd map, as the seed does it. Pass 1 moves every source that a lower
+ * The fd map, as Go's forkAndExecInChild does it. Pass 1 moves every source that a lower
  * target will overwrite (files[i] < i) above the map, so pass 2 can dup each
  * source down onto its target in ascending order. dup2(i, i) does nothing,
  * so a source equal to its target has close-on-exec cleared instead.

@@ -1,5 +1,5 @@
 /*
- * Close-on-exec helpers and the fork lock (the seed's ForkLock).
+ * Close-on-exec helpers and the fork lock (Go's syscall.ForkLock).
  *
  * On Linux every helper creates its fd close-on-exec atomically (pipe2,
  * F_DUPFD_CLOEXEC, O_CLOEXEC, SOCK_CLOEXEC, accept4), so none needs the

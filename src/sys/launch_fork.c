@@ -1,5 +1,5 @@
 /*
- * The portable launch: fork, with the seed's close-on-exec status pipe.
+ * The portable launch: fork, with a close-on-exec status pipe (as Go's forkExec).
  *
  * The child owns a copy of the parent's memory, so it reports a failed step
  * by writing {step, detail, errno} to the pipe. A successful execve closes

@@ -1,5 +1,6 @@
 /*
- * The sys layer: the kernel boundary (DESIGN.md, "Layers").
+ * The sys layer, the lowest of the four (sys, proc, cmd, front ends): the
+ * kernel boundary.
  *
  * The proc layer compiles a description of the child into a struct sys_plan:
  * a flat list of steps with every string, array and buffer already in place.

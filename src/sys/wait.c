@@ -1,6 +1,6 @@
 /*
  * Raw waiting. On Linux waitid is called as the kernel offers it, with a
- * fifth argument for the child's rusage (the seed's WRUSAGE) and P_PIDFD
+ * fifth argument for the child's rusage (what wait4 would give) and P_PIDFD
  * (Linux 5.4), so a child reaped elsewhere gives ECHILD instead of a wait
  * on whatever process reuses its pid.
  */

@@ -1,5 +1,5 @@
 /*
- * The subproc tool (a front end, DESIGN.md "Layers"): `subproc run`,
+ * The subproc tool (a front end, above the cmd layer): `subproc run`,
  * `subproc pipe` and `subproc bench`, built only on the public API of
  * include/subproc.h, so that it is also a worked example of using it.
  */
