@@ -530,7 +530,7 @@ SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned f
 
 /* ------------------------------------------------------------------------ */
 /* Commands: "run this, feed it that, give me its output, stop it if it     */
-/* hangs" (Go's exec.Cmd). A command owns copies of everything it is      */
+/* hangs" (Go's exec.Cmd). A command owns copies of everything it is        */
 /* given, the parent's ends of its pipes, and its process.                  */
 /* ------------------------------------------------------------------------ */
 
