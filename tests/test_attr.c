@@ -273,6 +273,16 @@ static void test_setuid_only_keeps_gid(void **state)
 	tempdir_remove(dir);
 }
 
+/* Skips unless a chroot test can run: root, and a probe that needs no
+ * libraries inside the bare root. */
+static void need_chroot(void)
+{
+	if (geteuid() != 0)
+		skip_because("chroot needs root");
+	if (!SUBPROC_TEST_PROBE_STATIC)
+		skip_because("the probe is not linked statically, so it cannot run in a bare root");
+}
+
 static void test_chroot(void **state)
 {
 	subproc_attr attr = {0};
@@ -280,10 +290,7 @@ static void test_chroot(void **state)
 	struct report r;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip_because("chroot needs root");
-	if (!SUBPROC_TEST_PROBE_STATIC)
-		skip_because("the probe is not linked statically, so it cannot run in a bare root");
+	need_chroot();
 	dir = tempdir_make();
 	probe = probe_copy(dir, "subproc-probe");
 	assert_non_null(probe);
@@ -311,10 +318,7 @@ static void test_chroot_then_dir(void **state)
 	struct report r;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip_because("chroot needs root");
-	if (!SUBPROC_TEST_PROBE_STATIC)
-		skip_because("the probe is not linked statically, so it cannot run in a bare root");
+	need_chroot();
 	dir = tempdir_make();
 	probe = probe_copy(dir, "subproc-probe");
 	assert_non_null(probe);
@@ -474,10 +478,7 @@ static void test_path_search_inside_chroot(void **state)
 	struct report r;
 
 	(void)state;
-	if (geteuid() != 0)
-		skip_because("chroot needs root");
-	if (!SUBPROC_TEST_PROBE_STATIC)
-		skip_because("the probe is not linked statically, so it cannot run in a bare root");
+	need_chroot();
 	root = tempdir_make();
 	snprintf(bin, sizeof bin, "%s/subproc-test-bin", root);
 	assert_int_equal(mkdir(bin, 0755), 0);

@@ -45,6 +45,20 @@ static void need_dumpable(void)
 
 /* --- the caller stays dumpable ------------------------------------------- */
 
+/* A command that runs argv as nobody (uid and gid 65534). */
+static subproc_cmd *cmd_as_nobody(const char *const argv[])
+{
+	subproc_cmd *cmd = NULL;
+	subproc_attr *a;
+
+	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+	a = subproc_cmd_attr(cmd);
+	a->flags |= SUBPROC_SETUID | SUBPROC_SETGID;
+	a->uid = NOBODY;
+	a->gid = NOBODY;
+	return cmd;
+}
+
 /* The kernel makes a process that changes its uid or gid non-dumpable; a
  * child sharing the caller's memory made the caller non-dumpable for good
  * (no core dump, no ptrace by its own user). Successful starts and starts
@@ -81,7 +95,6 @@ static void test_setuid_command_keeps_caller_dumpable(void **state)
 	subproc_cmd *cmd = NULL;
 	subproc_output out = {0};
 	subproc_status st;
-	subproc_attr *a;
 
 	(void)state;
 	need_root();
@@ -89,12 +102,8 @@ static void test_setuid_command_keeps_caller_dumpable(void **state)
 	reachable_make(&rp);
 	{
 		const char *const argv[] = {rp.probe, NULL};
-		assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+		cmd = cmd_as_nobody(argv);
 	}
-	a = subproc_cmd_attr(cmd);
-	a->flags |= SUBPROC_SETUID | SUBPROC_SETGID;
-	a->uid = NOBODY;
-	a->gid = NOBODY;
 	assert_int_equal(subproc_cmd_output(cmd, &out, NULL, &st, NULL), 0);
 	assert_non_null(strstr(out.data, "\neuid=65534\n"));
 	assert_int_equal(prctl(PR_GET_DUMPABLE), 1);
@@ -118,15 +127,9 @@ static void test_setuid_pipeline_keeps_caller_dumpable(void **state)
 	for (int i = 0; i < 2; i++) {
 		const char *const first[] = {rp.probe, NULL};
 		const char *const second[] = {"cat", NULL};
-		subproc_cmd *cmd = NULL;
-		subproc_attr *a;
 
-		assert_int_equal(subproc_cmd_new(&cmd, i == 0 ? first : second), 0);
-		a = subproc_cmd_attr(cmd);
-		a->flags |= SUBPROC_SETUID | SUBPROC_SETGID;
-		a->uid = NOBODY;
-		a->gid = NOBODY;
-		assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+		assert_int_equal(subproc_pipeline_add(pl, cmd_as_nobody(i == 0 ? first : second)),
+		                 0);
 	}
 	assert_int_equal(subproc_pipeline_communicate(pl, NULL, 0, &out, st, NULL), 0);
 	assert_non_null(strstr(out.data, "\neuid=65534\n"));
