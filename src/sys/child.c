@@ -277,9 +277,9 @@ CHILD_FN static long child_script(const struct sys_plan *p, long r)
 }
 
 /*
- * The fd map, as Go's forkAndExecInChild does it. Pass 1 moves every source that a lower
- * target will overwrite (files[i] < i) above the map, so pass 2 can dup each
- * source down onto its target in ascending order. dup2(i, i) does nothing,
+ * The fd map, as Go's forkAndExecInChild does it. Pass 1 moves every
+ * source that a lower target will overwrite (files[i] < i) above the map,
+ * so pass 2 can dup each source down onto its target in ascending order. dup2(i, i) does nothing,
  * so a source equal to its target has close-on-exec cleared instead.
  */
 CHILD_FN static long child_fdmap(struct sys_child *c, const int *files, int n, int *status_fd,
