@@ -434,6 +434,12 @@ static int check_map_at_limit(void *arg)
 	snprintf(want, sizeof want, "%d:", LIMIT);
 	CHECK(strncmp(report_get(&r, "rlimit.nofile"), want, strlen(want)) == 0);
 	report_free(&r);
+	{
+		/* The child's raise was its own: ours is as it was. */
+		struct rlimit now;
+		CHECK(getrlimit(RLIMIT_NOFILE, &now) == 0);
+		CHECK(now.rlim_cur == rl.rlim_cur && now.rlim_max == rl.rlim_max);
+	}
 
 	files[LIMIT - 1] = 0; /* a source below its target: moved first */
 	CHECK(start_fails(missing[0], missing, &attr, -ENOENT, SUBPROC_STEP_EXECVE, &err));
