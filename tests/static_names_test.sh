@@ -5,9 +5,12 @@
 # the names the library once used for its own links statically with it and
 # starts a child.
 #
-# usage: static_names_test.sh BUILD_DIR SOURCE_DIR CC
+# usage: static_names_test.sh BUILD_DIR SOURCE_DIR CC [SANITIZERS]
 set -eu
-build=$1 src=$2 cc=$3
+build=$1 src=$2 cc=$3 sanitize=${4:-}
+# A sanitized library needs its runtime at link time.
+flags=
+[ -z "$sanitize" ] || flags="-fsanitize=$sanitize"
 a=$build/src/libsubproc.a so=$build/src/libsubproc.so
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -49,7 +52,8 @@ int main(void)
 }
 C
 } >"$t/prog.c"
-if ! "$cc" -I"$src/include" -o "$t/prog" "$t/prog.c" "$a" -lpthread; then
+# shellcheck disable=SC2086 # $flags is empty or one word
+if ! "$cc" $flags -I"$src/include" -o "$t/prog" "$t/prog.c" "$a" -lpthread; then
 	echo "a program with the former internal names does not link with libsubproc.a" >&2
 	status=1
 elif ! "$t/prog"; then
