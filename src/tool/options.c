@@ -449,7 +449,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->sig = SIGTERM;
-	o->kill_after_ms = 5000;
+	o->kill_after_ms = -1;
 	optind = 1;
 	opterr = 0;
 	/* "+": options end at the program, whose own options are its own. */

@@ -35,7 +35,10 @@ struct tool_opts {
 	bool append;
 	int timeout_ms; /* 0: none */
 	int sig;
-	int kill_after_ms;
+	int kill_after_ms; /* -1: no SIGKILL (no -k, or -k 0) */
+	bool foreground;      /* --foreground: the child stays in our group */
+	bool preserve_status; /* --preserve-status */
+	bool verbose;         /* -v: a line on stderr per signal sent */
 	bool setsid, pgroup, inherit_fds, pipefail;
 	subproc_rlimit *rlimits;
 	size_t nrlimits;
