@@ -640,30 +640,63 @@ SUBPROC_API int subproc_cmd_stdio_fd(subproc_cmd *cmd, int stream, int fd);
  * -EBUSY. */
 SUBPROC_API int subproc_cmd_extra_fd(subproc_cmd *cmd, int fd);
 
+/** grace_ms of subproc_cmd_timeout and subproc_pipeline_timeout: the first
+ * signal is never followed by SIGKILL. */
+#define SUBPROC_GRACE_NEVER (-1)
+
 /**
  * Bounds wait, run, output and communicate. At `timeout_ms` after the start
- * the child receives `sig` (0 means SIGTERM), sent to its whole process
- * group when it has its own (SUBPROC_SETPGID or SUBPROC_SETSID); if it is
- * still there `grace_ms` later, SIGKILL. With a group, members that outlive
- * the child (say, a grandchild that ignores the signal) get SIGKILL when the
- * grace period ends, so the call returns only once the group is empty or
- * killed. Such an end makes the call return -ETIMEDOUT with the status
- * filled. timeout_ms <= 0 means no timeout. Returns 0 or -EINVAL (sig not a
- * signal number, grace_ms < 0).
+ * the command is stopped with `sig` (0 means SIGTERM), as subproc_cmd_stop
+ * describes: the signal to its process group when it leads one
+ * (SUBPROC_SETPGID with pgid 0, SUBPROC_SETSID, SUBPROC_FOREGROUND) and to
+ * the child, then SIGCONT so that a stopped child acts on it at once, then
+ * SIGKILL to the child and to every member of its group still there
+ * `grace_ms` later (never with SUBPROC_GRACE_NEVER or any negative value).
+ * Members that outlive the child (a grandchild that ignores the signal)
+ * count: the call returns once the child is reaped and its group is empty
+ * or has been sent SIGKILL, whatever order the child's exit, the end of its
+ * pipes and the timer come in. Such an end makes the call return
+ * -ETIMEDOUT with the status filled. The timeout runs until the call
+ * returns: output and communicate still reading pipes that a survivor
+ * holds are stopped by it too. timeout_ms <= 0 means no timeout. Returns 0
+ * or -EINVAL (sig not a signal number).
+ *
+ * Pipes a survivor outside the group still holds are read until the grace
+ * period ends (or until the wait delay, when one is set and ends first);
+ * then output and communicate return what they read, with -ETIMEDOUT. With
+ * SUBPROC_GRACE_NEVER and no wait delay they are read until EOF.
  */
 SUBPROC_API int subproc_cmd_timeout(subproc_cmd *cmd, int timeout_ms, int sig, int grace_ms);
 
 /**
  * Once the child has exited, how long output and communicate keep reading
  * pipes that a surviving grandchild still holds open (Go's WaitDelay), in
- * ms; then they stop reading and return what they have. Default 0: read
- * until every writer is gone. A negative value means the default.
+ * ms; then they stop reading and return what they have: 0 with the
+ * child's status, as when the pipes ended, since the child itself ended as
+ * it did (compare out->len with what was expected to tell). Default 0:
+ * read until every writer is gone (or until a stop's grace period ends,
+ * see subproc_cmd_timeout). A negative value means the default.
  */
 SUBPROC_API int subproc_cmd_waitdelay(subproc_cmd *cmd, int ms);
 
 /** Caps each captured stream at `max` bytes (0: no cap, the default), with
- * `policy` from enum subproc_limit. Returns 0 or -EINVAL. */
+ * `policy` from enum subproc_limit. Under SUBPROC_LIMIT_FAIL a passed
+ * limit stops the command as its timeout would, with the timeout's signal
+ * and grace period (SIGTERM and 0 ms unless subproc_cmd_timeout set
+ * others). Returns 0 or -EINVAL. */
 SUBPROC_API int subproc_cmd_limit(subproc_cmd *cmd, size_t max, int policy);
+
+/** Called with each signal a stop sends (not the SIGCONT that follows). */
+typedef void subproc_notify_fn(void *ctx, int sig);
+
+/**
+ * Has fn(ctx, sig) called right after each signal that a stop of the
+ * command (its timeout, a passed limit, subproc_cmd_stop, kill on free)
+ * sends, in the thread that sent it and under the command's lock: it may
+ * log, but must not call the command's functions. NULL: none (the
+ * default).
+ */
+SUBPROC_API void subproc_cmd_on_signal(subproc_cmd *cmd, subproc_notify_fn *fn, void *ctx);
 
 /** With `kill` true, subproc_cmd_free() of a running command sends SIGKILL
  * (to its group, when it has one) before reaping it. Default false: free
@@ -697,6 +730,30 @@ SUBPROC_API subproc_proc *subproc_cmd_proc(const subproc_cmd *cmd);
  * once already waited for.
  */
 SUBPROC_API int subproc_cmd_wait(subproc_cmd *cmd, subproc_status *status);
+
+/**
+ * subproc_cmd_wait that also returns when `fd` (a signalfd, a self-pipe,
+ * an eventfd) polls readable: -EINTR, with nothing consumed or lost. The
+ * timeout's clock, a stop under way and the end of the group carry on at
+ * the next wait, so a front end can read its fd, act (forward a signal with
+ * subproc_cmd_stop, say) and wait again. fd -1 watches nothing. Other
+ * returns as subproc_cmd_wait.
+ */
+SUBPROC_API int subproc_cmd_wait_fd(subproc_cmd *cmd, int fd, subproc_status *status);
+
+/**
+ * Stops the running command now, as its timeout would (but the wait does
+ * not return -ETIMEDOUT for it): `sig` (0: the command's timeout signal,
+ * SIGTERM by default) to its process group when it leads one and to the
+ * child, then SIGCONT unless sig is SIGKILL or SIGCONT; the grace period
+ * of subproc_cmd_timeout starts, after which the wait sends SIGKILL to the
+ * child and to what is left of its group. A later call sends its signal
+ * again and does not move the SIGKILL. Safe from any thread while another
+ * waits: the wait wakes and applies the grace period (with no wait under
+ * way, the next wait does). Returns 0, -EINVAL (bad signal, not started),
+ * or -ESRCH when the child is reaped and its group, if any, is empty.
+ */
+SUBPROC_API int subproc_cmd_stop(subproc_cmd *cmd, int sig);
 
 /** Starts, then waits. Errors of either. */
 SUBPROC_API int subproc_cmd_run(subproc_cmd *cmd, subproc_status *status, subproc_error *err);
@@ -768,9 +825,16 @@ SUBPROC_API size_t subproc_pipeline_len(const subproc_pipeline *pl);
 SUBPROC_API subproc_cmd *subproc_pipeline_cmd(const subproc_pipeline *pl, size_t i);
 
 /** As subproc_cmd_timeout, for the whole pipeline: the signals go to its
- * process group. The stages' own timeouts are not used. */
+ * process group (and to any stage that left it). The stages' own timeouts
+ * are not used. */
 SUBPROC_API int subproc_pipeline_timeout(subproc_pipeline *pl, int timeout_ms, int sig,
                                          int grace_ms);
+
+/** As subproc_cmd_stop, for every stage at once (thread-safe likewise). */
+SUBPROC_API int subproc_pipeline_stop(subproc_pipeline *pl, int sig);
+
+/** As subproc_cmd_on_signal, for the pipeline's stops. */
+SUBPROC_API void subproc_pipeline_on_signal(subproc_pipeline *pl, subproc_notify_fn *fn, void *ctx);
 
 /**
  * Starts every stage, first to last. If a stage fails to start, the stages
@@ -792,6 +856,10 @@ SUBPROC_API int subproc_pipeline_failed_stage(const subproc_pipeline *pl);
  * once waited for.
  */
 SUBPROC_API int subproc_pipeline_wait(subproc_pipeline *pl, subproc_status *statuses);
+
+/** subproc_pipeline_wait that also returns -EINTR when `fd` polls
+ * readable, as subproc_cmd_wait_fd. */
+SUBPROC_API int subproc_pipeline_wait_fd(subproc_pipeline *pl, int fd, subproc_status *statuses);
 
 /**
  * communicate for a pipeline: `in` goes to the first stage's stdin and the

@@ -636,7 +636,9 @@ static void test_cmd_timeout_sigkill_after_grace(void **state)
 
 	cmd = sh("true");
 	assert_int_equal(subproc_cmd_timeout(cmd, 100, -1, 0), -EINVAL);
-	assert_int_equal(subproc_cmd_timeout(cmd, 100, SIGTERM, -1), -EINVAL);
+	assert_int_equal(subproc_cmd_timeout(cmd, 100, NSIG, 0), -EINVAL);
+	/* A negative grace is SUBPROC_GRACE_NEVER (test_stop.c). */
+	assert_int_equal(subproc_cmd_timeout(cmd, 100, SIGTERM, SUBPROC_GRACE_NEVER), 0);
 	subproc_cmd_free(cmd);
 }
 

@@ -54,7 +54,8 @@ int subproc_cmd_new(subproc_cmd **out, const char *const argv[])
 	c->attr.flags = SUBPROC_PATH_SEARCH;
 	for (int i = 0; i < 3; i++)
 		c->io[i].parent = -1;
-	c->sig = SIGTERM;
+	stop_init(&c->stop);
+	c->self = c;
 	for (size_t i = 0; argv[i] != NULL; i++) {
 		if (subproc_cmd_arg(c, argv[i]) < 0) {
 			subproc_cmd_free(c);
@@ -275,12 +276,22 @@ int subproc_cmd_extra_fd(subproc_cmd *c, int fd)
 
 int subproc_cmd_timeout(subproc_cmd *c, int timeout_ms, int sig, int grace_ms)
 {
-	if (sig < 0 || sig >= NSIG || grace_ms < 0)
+	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
-	c->sig = sig != 0 ? sig : SIGTERM;
-	c->grace_ms = grace_ms;
+	pthread_mutex_lock(&c->stop.lock);
+	c->stop.timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+	c->stop.sig = sig != 0 ? sig : SIGTERM;
+	c->stop.grace_ms = grace_ms >= 0 ? grace_ms : SUBPROC_GRACE_NEVER;
+	pthread_mutex_unlock(&c->stop.lock);
 	return 0;
+}
+
+void subproc_cmd_on_signal(subproc_cmd *c, subproc_notify_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&c->stop.lock);
+	c->stop.notify = fn;
+	c->stop.notify_ctx = ctx;
+	pthread_mutex_unlock(&c->stop.lock);
 }
 
 int subproc_cmd_waitdelay(subproc_cmd *c, int ms)
@@ -412,9 +423,9 @@ int subproc_cmd_start(subproc_cmd *c, subproc_error *err)
 	attr.nfiles = (int)(3 + c->nextra);
 	r = subproc_start(&c->proc, c->argv[0], c->argv, &attr, err);
 	if (r == 0) {
-		c->started_ms = cmd_now_ms();
 		c->reaped = false;
-		c->timed_out = false;
+		c->wait_err = 0;
+		stop_arm(&c->stop, &c->self, 1, cmd_group(c));
 	}
 out:
 	/* The child has its copies (or never will): ours go either way. */
@@ -458,88 +469,14 @@ pid_t cmd_group(const subproc_cmd *c)
 	return 0;
 }
 
-int cmd_kill(subproc_cmd *c, int sig)
+int subproc_cmd_stop(subproc_cmd *c, int sig)
 {
-	pid_t pgid = cmd_group(c);
-
-	/* A child that leads its own group (or session) may have started
-	 * others in it; they must go too, or they keep our pipes open. */
-	if (pgid > 0 && kill(-pgid, sig) == 0)
-		return 0;
-	return subproc_signal(c->proc, sig);
+	if (sig < 0 || sig >= NSIG || c->proc == NULL)
+		return -EINVAL;
+	return stop_now(&c->stop, sig, false);
 }
 
-void cmd_group_stop(pid_t pgid, int64_t kill_at)
-{
-	/* No call waits for processes that are not our children, so poll;
-	 * this runs only after a stop, for at most the grace period. While a
-	 * group has members its id cannot be reused. */
-	while (pgid > 0 && kill(-pgid, 0) == 0) {
-		int64_t left = kill_at - cmd_now_ms();
-		struct timespec ts = {0, 10 * 1000000L};
-
-		if (left <= 0) {
-			kill(-pgid, SIGKILL);
-			return;
-		}
-		if (left < 10)
-			ts.tv_nsec = (long)left * 1000000L;
-		nanosleep(&ts, NULL);
-	}
-}
-
-int cmd_wait_until(subproc_cmd *c, int64_t deadline)
-{
-	int64_t left = deadline < 0 ? -1 : deadline - cmd_now_ms();
-	int r;
-
-	if (deadline >= 0 && left < 0)
-		left = 0;
-	r = subproc_wait(c->proc, 0, left > INT32_MAX ? INT32_MAX : (int)left, &c->status);
-	if (r == 0)
-		c->reaped = true;
-	return r;
-}
-
-int cmd_reap_from(subproc_cmd *c, int stage, int64_t kill_at)
-{
-	int r;
-
-	if (c->reaped)
-		return c->timed_out ? -ETIMEDOUT : 0;
-	for (;;) {
-		int64_t until = stage == 1 ? kill_at : -1;
-
-		if (stage == 0 && c->timeout_ms > 0)
-			until = c->started_ms + c->timeout_ms;
-		r = cmd_wait_until(c, until);
-		if (r != -ETIMEDOUT)
-			break;
-		if (stage == 0) {
-			c->timed_out = true;
-			cmd_kill(c, c->sig);
-			kill_at = cmd_now_ms() + c->grace_ms;
-			stage = 1;
-		} else {
-			cmd_kill(c, SIGKILL);
-			stage = 2;
-		}
-	}
-	if (r < 0)
-		return r;
-	/* The child is gone; members of its group that outlived it get what
-	 * is left of the grace period. */
-	if (stage == 1)
-		cmd_group_stop(cmd_group(c), kill_at);
-	return c->timed_out ? -ETIMEDOUT : 0;
-}
-
-int cmd_reap(subproc_cmd *c)
-{
-	return cmd_reap_from(c, 0, -1);
-}
-
-int subproc_cmd_wait(subproc_cmd *c, subproc_status *status)
+int subproc_cmd_wait_fd(subproc_cmd *c, int fd, subproc_status *status)
 {
 	int r;
 
@@ -547,13 +484,18 @@ int subproc_cmd_wait(subproc_cmd *c, subproc_status *status)
 		return -EINVAL;
 	if (c->reaped)
 		return -ECHILD;
-	r = cmd_reap(c);
-	if (r == 0 || r == -ETIMEDOUT) {
-		cmd_close_pipes(c);
-		if (status != NULL)
-			*status = c->status;
-	}
+	r = stop_run(&c->stop, NULL, fd);
+	if (r == -EINTR)
+		return r;
+	cmd_close_pipes(c);
+	if (status != NULL && c->reaped && c->wait_err == 0)
+		*status = c->status;
 	return r;
+}
+
+int subproc_cmd_wait(subproc_cmd *c, subproc_status *status)
+{
+	return subproc_cmd_wait_fd(c, -1, status);
 }
 
 int subproc_cmd_run(subproc_cmd *c, subproc_status *status, subproc_error *err)
@@ -571,11 +513,11 @@ subproc_cmd *subproc_cmd_free(subproc_cmd *c)
 	cmd_close_pipes(c);
 	if (c->proc != NULL && !c->reaped) {
 		if (c->kill_on_free)
-			cmd_kill(c, SIGKILL);
-		c->timeout_ms = 0;
+			stop_now(&c->stop, SIGKILL, false);
 		subproc_wait(c->proc, 0, -1, NULL);
 	}
 	subproc_release(c->proc);
+	stop_destroy(&c->stop);
 	for (size_t i = 0; i < c->argc; i++)
 		free(c->argv[i]);
 	free(c->argv);

@@ -8,20 +8,28 @@
 
 #include "subproc.h"
 
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 /* The objects' names carry the reserved prefix (see sys/sys.h). */
-#define cmd_close_pipes subproc__cmd_close_pipes
 #define cmd_group subproc__cmd_group
-#define cmd_group_stop subproc__cmd_group_stop
-#define cmd_io_run subproc__cmd_io_run
-#define cmd_kill subproc__cmd_kill
+#define cmd_io_begin subproc__cmd_io_begin
+#define cmd_io_cut subproc__cmd_io_cut
+#define cmd_io_end subproc__cmd_io_end
+#define cmd_io_handle subproc__cmd_io_handle
+#define cmd_io_open subproc__cmd_io_open
+#define cmd_io_pollfds subproc__cmd_io_pollfds
+#define cmd_close_pipes subproc__cmd_close_pipes
 #define cmd_now_ms subproc__cmd_now_ms
 #define cmd_prepare_pipes subproc__cmd_prepare_pipes
-#define cmd_reap subproc__cmd_reap
-#define cmd_reap_from subproc__cmd_reap_from
-#define cmd_wait_until subproc__cmd_wait_until
+#define stop_arm subproc__stop_arm
+#define stop_destroy subproc__stop_destroy
+#define stop_init subproc__stop_init
+#define stop_now subproc__stop_now
+#define stop_run subproc__stop_run
 
 enum cmd_mode {
 	CMD_IO_INHERIT = SUBPROC_STDIO_INHERIT,
@@ -46,6 +54,74 @@ struct cmd_env_op {
 	char *entry; /* "NAME=VALUE" to set, NULL to unset */
 };
 
+/*
+ * The stop engine's state for one command or one pipeline: its timeout,
+ * the stop under way, and what it signals. One thread waits (stop_run);
+ * any thread may stop (stop_now). `lock` guards what both touch: the
+ * stage, the timer, and the children's reaped flags, so that no signal is
+ * sent to a child after it was reaped.
+ */
+struct cmd_stop {
+	pthread_mutex_t lock;
+	int wake[2]; /* a stop from another thread wakes the wait; -1 until one waits */
+	int timeout_ms, sig, grace_ms; /* grace_ms < 0: never SIGKILL */
+	int64_t started_ms;            /* CLOCK_MONOTONIC */
+	subproc_cmd *const *cmds;      /* the direct children */
+	size_t n;
+	pid_t pgid; /* their own process group, or 0 */
+	int stage;  /* 0: no stop; 1: first signal sent; 2: SIGKILL sent */
+	int64_t kill_at;
+	bool timed_out;
+	subproc_notify_fn *notify;
+	void *notify_ctx;
+};
+
+/* A stream being read into a buffer. */
+struct cmd_sink {
+	subproc_output *out;
+	size_t cap;
+	size_t limit;
+	int policy;
+	bool over;     /* SUBPROC_LIMIT_FAIL and the limit was passed */
+	char *discard; /* where a stream nobody captures is read; on the heap,
+	                  for callers on small thread stacks */
+};
+
+/*
+ * The I/O of communicate, for commands and pipelines: writes `in` to
+ * *fd[0] while reading *fd[1] and *fd[2] into out[1] and out[2] (NULL:
+ * drained and dropped), closing each fd (setting it to -1) when done.
+ */
+struct cmd_io {
+	int *fd[3];
+	const char *in;
+	size_t inlen;
+	subproc_output *out[3];
+	size_t limit;
+	int policy;
+	int waitdelay_ms;
+	/* The engine's: */
+	struct cmd_sink sinks[3];
+	size_t written;
+	bool wrote_epipe, sigpipe_pending;
+	sigset_t oldmask;
+};
+/* Prepares the buffers and blocks SIGPIPE in this thread; -ENOMEM. */
+int cmd_io_begin(struct cmd_io *io);
+/* True while a stream is open. */
+bool cmd_io_open(const struct cmd_io *io);
+/* Fills pfd (room for 3) with the open streams; returns how many. */
+int cmd_io_pollfds(const struct cmd_io *io, struct pollfd *pfd);
+/* Serves what poll reported. Returns 0, -ENOBUFS (a limit was passed
+ * under SUBPROC_LIMIT_FAIL) or -errno; after an error every stream is
+ * closed. */
+int cmd_io_handle(struct cmd_io *io, const struct pollfd *pfd, int n);
+/* Reads what the pipes hold now, then closes them (the wait delay ran out,
+ * or a stop ended with the pipes still held). */
+void cmd_io_cut(struct cmd_io *io);
+/* Closes every stream and restores the signal mask. */
+void cmd_io_end(struct cmd_io *io);
+
 struct subproc_cmd {
 	char **argv;
 	size_t argc, argcap;
@@ -58,48 +134,36 @@ struct subproc_cmd {
 	int *extra;
 	size_t nextra, extracap;
 
-	int timeout_ms, sig, grace_ms, waitdelay_ms;
+	struct cmd_stop stop;
+	subproc_cmd *self; /* stop.cmds of a command on its own */
+	int waitdelay_ms;
 	size_t limit;
 	int policy;
 	bool kill_on_free;
 
 	subproc_proc *proc;
-	int64_t started_ms; /* CLOCK_MONOTONIC */
-	bool reaped;
-	bool timed_out;
+	bool reaped;  /* under stop.lock once started */
+	int wait_err; /* why the reaping failed (-ECHILD), else 0 */
 	subproc_status status;
 };
 
+void stop_init(struct cmd_stop *s);
+void stop_destroy(struct cmd_stop *s);
+/* At start: what to signal, and the timeout's clock starts. */
+void stop_arm(struct cmd_stop *s, subproc_cmd *const *cmds, size_t n, pid_t pgid);
+/* Sends `sig` as a stop (see subproc_cmd_stop); `timeout` marks it as the
+ * timeout's. Returns 0 or -ESRCH when every child is reaped. */
+int stop_now(struct cmd_stop *s, int sig, bool timeout);
 /*
- * The I/O engine of communicate, for commands and pipelines: writes `in`
- * to *fd[0] while reading *fd[1] and *fd[2] into out[1] and out[2] (NULL:
- * drained and dropped), closing each fd (setting it to -1) when done.
- * At `deadline` (or when a limit is passed) it calls kill(ctx, sig), then
- * kill(ctx, SIGKILL) after grace_ms. When the child exits (`pidfd` polls readable, or waitid on
- * `pid` says so) it calls exited(ctx), and stops reading grace_ms later if a stop is under way,
- * else waitdelay_ms later (0: at EOF only).
+ * The one wait loop: reaps every child, applying the timeout and a stop
+ * under way (signal, SIGCONT, grace, SIGKILL to the children and to what
+ * is left of their group), serves `io` when not NULL until EOF or the wait
+ * delay, and returns early with -EINTR, nothing lost, when `watch` (>= 0)
+ * is readable. Returns 0, -ETIMEDOUT (the timeout fired), -ENOBUFS, -EINTR,
+ * or -errno (an I/O error, or a failed reaping such as -ECHILD).
  */
-struct cmd_io {
-	int *fd[3];
-	const char *in;
-	size_t inlen;
-	subproc_output *out[3];
-	size_t limit;
-	int policy;
-	int64_t deadline; /* -1 for none */
-	int grace_ms, waitdelay_ms, sig;
-	int pidfd;
-	pid_t pid; /* without a pidfd (-1), the exit is looked for by pid */
-	void *ctx;
-	void (*kill)(void *ctx, int sig);
-	void (*exited)(void *ctx);
-	/* What happened: */
-	bool timed_out;
-	int stage; /* 0: no stop; 1: first signal sent; 2: SIGKILL sent */
-	int64_t kill_at;
-};
-/* Returns 0, -ENOBUFS (limit passed, stop begun), -ENOMEM or -errno. */
-int cmd_io_run(struct cmd_io *io);
+int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch);
+
 /* Makes inherited streams that are given buffers pipes (before start);
  * -EINVAL when a stream given a buffer is not a pipe. */
 int cmd_prepare_pipes(subproc_cmd *cmd, bool in, bool out, bool errout);
@@ -107,22 +171,6 @@ int cmd_prepare_pipes(subproc_cmd *cmd, bool in, bool out, bool errout);
 int64_t cmd_now_ms(void);
 /* The process group the child leads, or 0 when it has none of its own. */
 pid_t cmd_group(const subproc_cmd *cmd);
-/* Sends `sig` to the child, or to its group when it leads one. */
-int cmd_kill(subproc_cmd *cmd, int sig);
-/* After a stop, once the child (or every stage) is reaped: waits until
- * the group `pgid` is empty or `kill_at` has come, then SIGKILLs what is
- * left, so a grandchild that ignored the first signal goes too. */
-void cmd_group_stop(pid_t pgid, int64_t kill_at);
-/* Waits until `deadline` (CLOCK_MONOTONIC ms; -1: no limit); on success the
- * child is reaped and its status kept. Returns 0, -ETIMEDOUT or -errno. */
-int cmd_wait_until(subproc_cmd *cmd, int64_t deadline);
-/* Waits (applying the timeout from the start) and reaps; remembers the
- * status. Returns 0, -ETIMEDOUT (stopped by the timeout), or -errno. */
-int cmd_reap(subproc_cmd *cmd);
-/* cmd_reap carrying on a stop begun elsewhere (communicate's loop): stage
- * 0 none yet, 1 first signal sent and SIGKILL due at kill_at, 2 SIGKILL
- * sent. */
-int cmd_reap_from(subproc_cmd *cmd, int stage, int64_t kill_at);
 void cmd_close_pipes(subproc_cmd *cmd);
 
 #endif

@@ -12,11 +12,10 @@
 struct subproc_pipeline {
 	subproc_cmd **cmds;
 	size_t n, cap;
-	int timeout_ms, sig, grace_ms;
+	struct cmd_stop stop;
 	pid_t pgid;
-	int64_t started_ms;
 	int failed;
-	bool started, waited, timed_out;
+	bool started, waited;
 };
 
 int subproc_pipeline_new(subproc_pipeline **out)
@@ -28,7 +27,7 @@ int subproc_pipeline_new(subproc_pipeline **out)
 	*out = pl = calloc(1, sizeof *pl);
 	if (pl == NULL)
 		return -ENOMEM;
-	pl->sig = SIGTERM;
+	stop_init(&pl->stop);
 	pl->failed = -1;
 	return 0;
 }
@@ -63,12 +62,29 @@ subproc_cmd *subproc_pipeline_cmd(const subproc_pipeline *pl, size_t i)
 
 int subproc_pipeline_timeout(subproc_pipeline *pl, int timeout_ms, int sig, int grace_ms)
 {
-	if (sig < 0 || sig >= NSIG || grace_ms < 0)
+	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	pl->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
-	pl->sig = sig != 0 ? sig : SIGTERM;
-	pl->grace_ms = grace_ms;
+	pthread_mutex_lock(&pl->stop.lock);
+	pl->stop.timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+	pl->stop.sig = sig != 0 ? sig : SIGTERM;
+	pl->stop.grace_ms = grace_ms >= 0 ? grace_ms : SUBPROC_GRACE_NEVER;
+	pthread_mutex_unlock(&pl->stop.lock);
 	return 0;
+}
+
+void subproc_pipeline_on_signal(subproc_pipeline *pl, subproc_notify_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&pl->stop.lock);
+	pl->stop.notify = fn;
+	pl->stop.notify_ctx = ctx;
+	pthread_mutex_unlock(&pl->stop.lock);
+}
+
+int subproc_pipeline_stop(subproc_pipeline *pl, int sig)
+{
+	if (sig < 0 || sig >= NSIG || !pl->started)
+		return -EINVAL;
+	return stop_now(&pl->stop, sig, false);
 }
 
 int subproc_pipeline_failed_stage(const subproc_pipeline *pl)
@@ -76,48 +92,34 @@ int subproc_pipeline_failed_stage(const subproc_pipeline *pl)
 	return pl->failed;
 }
 
-static void pl_kill(subproc_pipeline *pl, int sig)
+/* After a failed start: the stages started so far, killed and reaped. */
+static void pl_abort(subproc_pipeline *pl)
 {
 	if (pl->pgid > 0)
-		kill(-pl->pgid, sig);
-}
-
-/*
- * Reaps every stage. `stage` and `kill_at` carry on a stop that the I/O
- * loop began: 0 means none yet, and the deadline may still start one.
- */
-static int pl_reap(subproc_pipeline *pl, int64_t deadline, int stage, int64_t kill_at)
-{
-	int result = 0;
-
+		kill(-pl->pgid, SIGKILL);
 	for (size_t i = 0; i < pl->n; i++) {
 		subproc_cmd *c = pl->cmds[i];
-		int r;
 
-		if (c->proc == NULL || c->reaped)
-			continue;
-		for (;;) {
-			r = cmd_wait_until(c, stage == 0 ? deadline : stage == 1 ? kill_at : -1);
-			if (r != -ETIMEDOUT)
-				break;
-			if (stage == 0) {
-				pl->timed_out = true;
-				pl_kill(pl, pl->sig);
-				stage = 1;
-				kill_at = cmd_now_ms() + pl->grace_ms;
-			} else {
-				pl_kill(pl, SIGKILL);
-				stage = 2;
-			}
-		}
+		if (c->proc != NULL && !c->reaped)
+			subproc_wait(c->proc, 0, -1, NULL);
 		cmd_close_pipes(c);
-		if (r < 0 && result == 0)
-			result = r;
+		c->proc = subproc_release(c->proc);
+		c->reaped = false;
 	}
-	if (stage == 1)
-		cmd_group_stop(pl->pgid, kill_at);
+}
+
+/* Every stage reaped: their pipes go, and the statuses are kept. */
+static int pl_done(subproc_pipeline *pl, int r, subproc_status *statuses)
+{
+	if (r == -EINTR)
+		return r;
+	for (size_t i = 0; i < pl->n; i++) {
+		cmd_close_pipes(pl->cmds[i]);
+		if (statuses != NULL)
+			statuses[i] = pl->cmds[i]->status;
+	}
 	pl->waited = true;
-	return result;
+	return r;
 }
 
 int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
@@ -155,7 +157,7 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 				~(unsigned)(SUBPROC_SETSID | SUBPROC_FOREGROUND | SUBPROC_SETCTTY);
 			c->attr.flags |= SUBPROC_SETPGID;
 			c->attr.pgid = i == 0 ? 0 : pl->pgid;
-			c->timeout_ms = 0;
+			c->stop.timeout_ms = 0;
 			r = subproc_cmd_start(c, err);
 		}
 		/* The children hold these ends now (or never will). */
@@ -168,15 +170,9 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 			if (prev >= 0)
 				close(prev);
 			pl->failed = (int)i;
-			pl_kill(pl, SIGKILL);
-			pl_reap(pl, -1, 2, -1);
 			/* Back to the state before the call, so that it can be
 			 * tried again. */
-			for (size_t j = 0; j < i; j++) {
-				pl->cmds[j]->proc = subproc_release(pl->cmds[j]->proc);
-				pl->cmds[j]->reaped = false;
-			}
-			pl->waited = false;
+			pl_abort(pl);
 			pl->pgid = 0;
 			return r;
 		}
@@ -184,47 +180,22 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 			pl->pgid = subproc_pid(c->proc);
 	}
 	pl->started = true;
-	pl->started_ms = cmd_now_ms();
+	stop_arm(&pl->stop, pl->cmds, pl->n, pl->pgid);
 	return 0;
 }
 
-static int64_t pl_deadline(const subproc_pipeline *pl)
+int subproc_pipeline_wait_fd(subproc_pipeline *pl, int fd, subproc_status *statuses)
 {
-	return pl->timeout_ms > 0 ? pl->started_ms + pl->timeout_ms : -1;
-}
-
-static void pl_statuses(const subproc_pipeline *pl, subproc_status *statuses)
-{
-	for (size_t i = 0; statuses != NULL && i < pl->n; i++)
-		statuses[i] = pl->cmds[i]->status;
-}
-
-int subproc_pipeline_wait(subproc_pipeline *pl, subproc_status *statuses)
-{
-	int r;
-
 	if (!pl->started)
 		return -EINVAL;
 	if (pl->waited)
 		return -ECHILD;
-	r = pl_reap(pl, pl_deadline(pl), 0, -1);
-	pl_statuses(pl, statuses);
-	if (r == 0 && pl->timed_out)
-		r = -ETIMEDOUT;
-	return r;
+	return pl_done(pl, stop_run(&pl->stop, NULL, fd), statuses);
 }
 
-static void pl_io_kill(void *ctx, int sig)
+int subproc_pipeline_wait(subproc_pipeline *pl, subproc_status *statuses)
 {
-	pl_kill(ctx, sig);
-}
-
-static void pl_io_exited(void *ctx)
-{
-	subproc_pipeline *pl = ctx;
-
-	/* The last stage is the one watched: reap it now. */
-	cmd_wait_until(pl->cmds[pl->n - 1], 0);
+	return subproc_pipeline_wait_fd(pl, -1, statuses);
 }
 
 int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t inlen,
@@ -232,7 +203,7 @@ int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t in
 {
 	subproc_cmd *first, *last;
 	struct cmd_io io = {0};
-	int none = -1, r, result;
+	int none = -1, r;
 
 	if (pl->n == 0 || (inlen > 0 && in == NULL))
 		return -EINVAL;
@@ -254,26 +225,12 @@ int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t in
 	io.out[1] = out;
 	io.limit = last->limit;
 	io.policy = last->policy;
-	io.deadline = pl_deadline(pl);
-	io.grace_ms = pl->grace_ms;
 	io.waitdelay_ms = last->waitdelay_ms;
-	io.sig = pl->sig;
-	io.pidfd = subproc_pidfd(last->proc);
-	io.pid = subproc_pid(last->proc);
-	io.ctx = pl;
-	io.kill = pl_io_kill;
-	io.exited = pl_io_exited;
-
-	result = cmd_io_run(&io);
-	if (io.timed_out)
-		pl->timed_out = true;
-	r = pl_reap(pl, io.deadline, io.stage, io.kill_at);
-	pl_statuses(pl, statuses);
-	if (result == 0 && r < 0)
-		result = r;
-	if (result == 0 && pl->timed_out)
-		result = -ETIMEDOUT;
-	return result;
+	if ((r = cmd_io_begin(&io)) < 0)
+		return r;
+	r = stop_run(&pl->stop, &io, -1);
+	cmd_io_end(&io);
+	return pl_done(pl, r, statuses);
 }
 
 int subproc_pipeline_status(const subproc_pipeline *pl, bool pipefail)
@@ -293,11 +250,12 @@ subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl)
 	if (pl == NULL)
 		return NULL;
 	if (pl->started && !pl->waited)
-		pl_kill(pl, SIGKILL);
+		stop_now(&pl->stop, SIGKILL, false);
 	for (size_t i = 0; i < pl->n; i++) {
 		subproc_cmd_kill_on_free(pl->cmds[i], true);
 		subproc_cmd_free(pl->cmds[i]);
 	}
+	stop_destroy(&pl->stop);
 	free(pl->cmds);
 	free(pl);
 	return NULL;

@@ -1,21 +1,25 @@
 /*
  * `subproc run` and `subproc pipe`: start, forward signals, time out, wait,
- * report.
+ * report, and exit as GNU timeout does.
  *
- * The tool waits in its own loop rather than in subproc_cmd_wait: it must
- * wake for a forwarded signal as well as for the child's end. It polls the
- * children's pidfds (or, without them, checks with waitid(WNOWAIT)) and
- * reaps through the library only once they have exited.
+ * Stopping is the library's (subproc_cmd_timeout, subproc_cmd_stop): the
+ * tool only waits with subproc_cmd_wait_fd on its self-pipe, and passes on
+ * what arrives there as a stop. The child runs in its own process group
+ * unless --foreground, so that a timeout or a forwarded signal reaches the
+ * whole group; when the tool is in the foreground of a terminal, the
+ * terminal goes to the child's group for as long as it runs.
  */
 #include "tool.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,20 +36,30 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-int tool_signals_init(void)
+static int catch_signal(int sig)
 {
 	struct sigaction sa;
 
-	if (subproc_pipe(sig_pipe, O_NONBLOCK) < 0)
-		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
+	return sigaction(sig, &sa, NULL);
+}
+
+int tool_signals_init(int also)
+{
+	if (subproc_pipe(sig_pipe, O_NONBLOCK) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
-		if (sigaction(forwarded[i], &sa, NULL) < 0)
+		if (catch_signal(forwarded[i]) < 0)
 			return -1;
 	}
+	/* The timeout's own signal too, as timeout does; never those that
+	 * cannot be caught, nor SIGCHLD, whose default is to ignore. */
+	if (also != SIGKILL && also != SIGSTOP && also != SIGCHLD && also != SIGCONT &&
+	    catch_signal(also) < 0)
+		return -1;
 	return 0;
 }
 
@@ -57,102 +71,128 @@ double tool_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static long long now_ms(void)
+/* What one run needs while it waits. */
+struct job {
+	const struct tool_opts *o;
+	subproc_cmd *cmd;     /* `run` */
+	subproc_pipeline *pl; /* `pipe` */
+	const char *name;     /* the program, for -v */
+	bool killed;          /* the stop sent SIGKILL */
+	int tty;              /* the terminal handed to the child's group, or -1 */
+};
+
+static void on_stop(void *ctx, int sig)
 {
-	return (long long)(tool_now() * 1000.0);
+	struct job *j = ctx;
+	const char *name = subproc_signal_name(sig);
+
+	if (sig == SIGKILL)
+		j->killed = true;
+	if (j->o->verbose)
+		fprintf(stderr, "subproc: sending signal %s to command '%s'\n",
+		        name != NULL ? name + 3 : "?", j->name);
 }
 
-/* True once the process has exited; it is left to be reaped. */
-static bool exited(subproc_proc *p)
+/* The terminal that the tool runs in the foreground of, or -1. */
+static int foreground_tty(void)
 {
-	siginfo_t si;
-	int fd = subproc_pidfd(p);
-
-	if (fd >= 0) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		return poll(&pfd, 1, 0) > 0;
+	for (int fd = 0; fd < 3; fd++) {
+		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
+			return fd;
 	}
-	memset(&si, 0, sizeof si);
-	return waitid(P_PID, (id_t)subproc_pid(p), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-	       si.si_pid != 0;
+	return -1;
 }
 
-static void send_all(subproc_proc *const *procs, size_t n, const bool *done, pid_t pgid, int sig)
+/* tcsetpgrp from what is now a background group: SIGTTOU would stop us. */
+static void tty_give(int tty, pid_t pgid)
 {
-	if (pgid > 0 && kill(-pgid, sig) == 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (!done[i])
-			subproc_signal(procs[i], sig);
-	}
+	sigset_t ttou, old;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	pthread_sigmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(tty, pgid);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-bool tool_wait_all(subproc_proc *const *procs, size_t n, pid_t pgid, const struct tool_opts *o)
+/* Waits, passing on each signal the tool receives as a stop. */
+static int job_wait(struct job *j, subproc_status *st)
 {
-	struct pollfd *pfd = calloc(n + 1, sizeof *pfd);
-	bool *done = calloc(n, sizeof *done), timed_out = false;
-	long long deadline = o->timeout_ms > 0 ? now_ms() + o->timeout_ms : -1, kill_at = -1;
-	int stage = 0; /* 0: running, 1: signal sent, 2: SIGKILL sent */
-
-	if (pfd == NULL || done == NULL) {
-		/* No memory to wait cleverly: plain blocking waits still
-		 * reap correctly, only without timeout and forwarding. */
-		free(pfd);
-		free(done);
-		for (size_t i = 0; i < n; i++) {
-			siginfo_t si;
-			waitid(P_PID, (id_t)subproc_pid(procs[i]), &si, WEXITED | WNOWAIT);
-		}
-		return false;
-	}
 	for (;;) {
-		size_t npfd = 0, left = 0;
-		long long wake = stage == 0 ? deadline : stage == 1 ? kill_at : -1, now;
-		int timeout = -1;
-		bool polling = false;
-
-		for (size_t i = 0; i < n; i++) {
-			if (!done[i] && exited(procs[i]))
-				done[i] = true;
-			if (done[i])
-				continue;
-			left++;
-			if (subproc_pidfd(procs[i]) >= 0)
-				pfd[npfd++] = (struct pollfd){subproc_pidfd(procs[i]), POLLIN, 0};
-			else
-				polling = true;
-		}
-		if (left == 0)
-			break;
-		pfd[npfd++] = (struct pollfd){sig_pipe[0], POLLIN, 0};
-		now = now_ms();
-		if (wake >= 0)
-			timeout = wake > now ? (int)(wake - now) : 0;
-		if (polling && (timeout < 0 || timeout > 10))
-			timeout = 10;
-		if (poll(pfd, npfd, timeout) < 0 && errno != EINTR)
-			break;
-
 		unsigned char sigs[16];
 		ssize_t got;
+		int r = j->pl != NULL ? subproc_pipeline_wait_fd(j->pl, sig_pipe[0], st)
+		                      : subproc_cmd_wait_fd(j->cmd, sig_pipe[0], st);
+
+		if (r != -EINTR)
+			return r;
 		while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0) {
-			for (ssize_t i = 0; i < got; i++)
-				send_all(procs, n, done, pgid, sigs[i]);
-		}
-		now = now_ms();
-		if (stage == 0 && deadline >= 0 && now >= deadline) {
-			timed_out = true;
-			send_all(procs, n, done, pgid, o->sig);
-			stage = 1;
-			kill_at = now + o->kill_after_ms;
-		} else if (stage == 1 && now >= kill_at) {
-			send_all(procs, n, done, pgid, SIGKILL);
-			stage = 2;
+			for (ssize_t i = 0; i < got; i++) {
+				if (j->pl != NULL)
+					subproc_pipeline_stop(j->pl, sigs[i]);
+				else
+					subproc_cmd_stop(j->cmd, sigs[i]);
+			}
 		}
 	}
-	free(pfd);
-	free(done);
-	return timed_out;
+}
+
+/* The stop settings of the options, on a command or a pipeline. */
+static void job_stops(struct job *j)
+{
+	int grace = j->o->kill_after_ms >= 0 ? j->o->kill_after_ms : SUBPROC_GRACE_NEVER;
+
+	if (j->pl != NULL) {
+		subproc_pipeline_timeout(j->pl, j->o->timeout_ms, j->o->sig, grace);
+		subproc_pipeline_on_signal(j->pl, on_stop, j);
+	} else {
+		subproc_cmd_timeout(j->cmd, j->o->timeout_ms, j->o->sig, grace);
+		subproc_cmd_on_signal(j->cmd, on_stop, j);
+	}
+}
+
+/* Dies of `sig` as the child did, so that the caller (a shell loop that
+ * Ctrl-C should end) sees a death by signal, not an exit code. No core:
+ * the child's was the one that mattered. */
+static void die_of(int sig)
+{
+	struct rlimit none = {0, 0};
+	sigset_t set;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	setrlimit(RLIMIT_CORE, &none);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
+/*
+ * GNU timeout's exit status, as its parent sees it. Returns the exit code,
+ * or with *die set, the signal to die of once the report is written.
+ */
+static int job_status(const struct job *j, int status, bool timed_out, int *die)
+{
+	int sig;
+
+	*die = 0;
+	if (!subproc_status_signaled(status))
+		return timed_out && !j->o->preserve_status ? TOOL_EXIT_TIMEDOUT
+		                                           : subproc_status_exit_code(status);
+	sig = subproc_status_signal(status);
+	if (!timed_out) {
+		*die = sig;
+		return 128 + sig;
+	}
+	if (sig == SIGKILL && j->killed && !j->o->foreground) {
+		/* timeout sends that SIGKILL to its own group, itself included. */
+		*die = SIGKILL;
+		return 128 + sig;
+	}
+	if (sig == SIGKILL || j->o->preserve_status)
+		return 128 + sig;
+	return TOOL_EXIT_TIMEDOUT;
 }
 
 void tool_start_error(const subproc_error *err)
@@ -170,59 +210,79 @@ int tool_start_exit(const subproc_error *err)
 	return TOOL_EXIT_FAILED;
 }
 
-int tool_status_exit(int status)
+/* Opens the report first, so that a report that cannot be written stops
+ * the run before anything runs. */
+static bool json_first(const struct tool_opts *o, FILE **json)
 {
-	if (subproc_status_signaled(status))
-		return 128 + subproc_status_signal(status);
-	return subproc_status_exit_code(status);
+	*json = NULL;
+	if (!o->json)
+		return true;
+	*json = json_open(o);
+	return *json != NULL;
 }
 
 int tool_run(int argc, char **argv)
 {
 	struct tool_opts o;
-	subproc_cmd *cmd = NULL;
-	subproc_proc *proc;
+	struct job j = {.tty = -1};
 	subproc_status st;
 	subproc_error err = {0};
 	bool timed_out = false, started = false;
 	double t0;
-	int r, code;
-	FILE *json;
+	int r, code, die = 0;
+	FILE *json = NULL;
 
 	r = tool_parse("run", argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : TOOL_EXIT_FAILED;
 	code = TOOL_EXIT_FAILED;
-	if (tool_signals_init() < 0) {
-		tool_error("catching signals: %s", subproc_strerror(errno));
+	j.o = &o;
+	j.name = o.argv[0];
+	if (!json_first(&o, &json))
+		goto out;
+	if (tool_signals_init(o.sig) < 0) {
+		tool_error("catching signals: %s", subproc_strerror(-errno));
 		goto out;
 	}
-	r = subproc_cmd_new(&cmd, (const char *const *)o.argv);
+	r = subproc_cmd_new(&j.cmd, (const char *const *)o.argv);
 	if (r < 0) {
 		tool_error("%s", subproc_strerror(r));
 		goto out;
 	}
-	if (tool_apply(&o, cmd, true, true) < 0)
+	if (tool_apply(&o, j.cmd, true, true) < 0)
 		goto out;
+	if (!o.foreground && !o.setsid) {
+		subproc_attr *a = subproc_cmd_attr(j.cmd);
+
+		/* Its own group, and the terminal with it when we have it. */
+		j.tty = foreground_tty();
+		if (j.tty >= 0) {
+			a->flags |= SUBPROC_FOREGROUND;
+			a->ctty = j.tty;
+		} else {
+			a->flags |= SUBPROC_SETPGID;
+			a->pgid = 0;
+		}
+	}
+	job_stops(&j);
 	t0 = tool_now();
-	r = subproc_cmd_start(cmd, &err);
+	r = subproc_cmd_start(j.cmd, &err);
 	if (r < 0) {
 		tool_start_error(&err);
 		code = tool_start_exit(&err);
 	} else {
-		started = true;
-		proc = subproc_cmd_proc(cmd);
-		timed_out =
-			tool_wait_all(&proc, 1, o.setsid || o.pgroup ? subproc_pid(proc) : 0, &o);
-		r = subproc_cmd_wait(cmd, &st);
-		if (r < 0) {
+		r = job_wait(&j, &st);
+		timed_out = r == -ETIMEDOUT;
+		if (r < 0 && r != -ETIMEDOUT) {
 			tool_error("wait: %s", subproc_strerror(r));
-			started = false;
 		} else {
-			code = timed_out ? TOOL_EXIT_TIMEDOUT : tool_status_exit(st.status);
+			started = true;
+			code = job_status(&j, st.status, timed_out, &die);
 		}
 	}
-	if (o.json && (json = json_open(&o)) != NULL) {
+	if (j.tty >= 0)
+		tty_give(j.tty, getpgrp());
+	if (json != NULL) {
 		fputs("{\"argv\":", json);
 		json_argv(json, o.argv, o.argc);
 		json_proc(json, started ? &st : NULL, timed_out);
@@ -231,34 +291,44 @@ int tool_run(int argc, char **argv)
 			json_error(json, &err);
 		fputs("}\n", json);
 		json_close(json, &o);
+		json = NULL;
 	}
 out:
-	subproc_cmd_free(cmd);
+	if (json != NULL)
+		json_close(json, &o);
+	subproc_cmd_free(j.cmd);
 	tool_opts_free(&o);
+	if (die != 0)
+		die_of(die);
 	return code;
 }
 
 int tool_pipe(int argc, char **argv)
 {
 	struct tool_opts o;
+	struct job j = {.tty = -1};
 	subproc_pipeline *pl = NULL;
 	subproc_status *st = NULL;
-	subproc_proc **procs = NULL;
 	subproc_error err = {0};
 	size_t n = 0, start = 0;
 	bool timed_out = false, started = false;
 	double t0;
-	int r, code;
-	FILE *json;
+	int r, code, die = 0;
+	FILE *json = NULL;
 
 	r = tool_parse("pipe", argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : TOOL_EXIT_FAILED;
 	code = TOOL_EXIT_FAILED;
-	if (tool_signals_init() < 0 || subproc_pipeline_new(&pl) < 0) {
-		tool_error("setting up: %s", subproc_strerror(errno));
+	j.o = &o;
+	j.name = o.argv[0];
+	if (!json_first(&o, &json))
+		goto out;
+	if (tool_signals_init(o.sig) < 0 || subproc_pipeline_new(&pl) < 0) {
+		tool_error("setting up: %s", subproc_strerror(-errno));
 		goto out;
 	}
+	j.pl = pl;
 	/* Stages are the runs of arguments between literal "|"s. */
 	for (int i = 0; i <= o.argc; i++) {
 		subproc_cmd *cmd = NULL;
@@ -287,11 +357,12 @@ int tool_pipe(int argc, char **argv)
 		goto out;
 	}
 	st = calloc(n, sizeof *st);
-	procs = calloc(n, sizeof(subproc_proc *));
-	if (st == NULL || procs == NULL) {
+	if (st == NULL) {
 		tool_error("out of memory");
 		goto out;
 	}
+	job_stops(&j);
+	j.tty = foreground_tty();
 	t0 = tool_now();
 	r = subproc_pipeline_start(pl, &err);
 	if (r < 0) {
@@ -299,21 +370,28 @@ int tool_pipe(int argc, char **argv)
 		subproc_error_format(&err, text, sizeof text);
 		tool_error("stage %d: %s", subproc_pipeline_failed_stage(pl) + 1, text);
 		code = tool_start_exit(&err);
+		j.tty = -1;
 	} else {
-		for (size_t i = 0; i < n; i++)
-			procs[i] = subproc_cmd_proc(subproc_pipeline_cmd(pl, i));
-		timed_out = tool_wait_all(procs, n, subproc_pid(procs[0]), &o);
-		r = subproc_pipeline_wait(pl, st);
-		if (r < 0) {
+		if (j.tty >= 0) {
+			/* A stage may have read the terminal before it was
+			 * theirs and stopped (SIGTTIN): wake it. */
+			pid_t pgid = subproc_pid(subproc_cmd_proc(subproc_pipeline_cmd(pl, 0)));
+			tty_give(j.tty, pgid);
+			kill(-pgid, SIGCONT);
+		}
+		r = job_wait(&j, st);
+		timed_out = r == -ETIMEDOUT;
+		if (r < 0 && r != -ETIMEDOUT) {
 			tool_error("wait: %s", subproc_strerror(r));
 		} else {
 			started = true;
-			code = timed_out
-			               ? TOOL_EXIT_TIMEDOUT
-			               : tool_status_exit(subproc_pipeline_status(pl, o.pipefail));
+			code = job_status(&j, subproc_pipeline_status(pl, o.pipefail), timed_out,
+			                  &die);
 		}
 	}
-	if (o.json && (json = json_open(&o)) != NULL) {
+	if (j.tty >= 0)
+		tty_give(j.tty, getpgrp());
+	if (json != NULL) {
 		size_t stage = 0;
 
 		fputs("{\"stages\":[", json);
@@ -332,16 +410,22 @@ int tool_pipe(int argc, char **argv)
 		        o.pipefail ? "true" : "false", timed_out ? "true" : "false", code);
 		fprintf(json, ",\"wall_seconds\":%.6f", tool_now() - t0);
 		if (!started && err.code != 0) {
-			fprintf(json, ",\"failed_stage\":%d", subproc_pipeline_failed_stage(pl));
+			/* Numbered from 1, as in the messages. */
+			fprintf(json, ",\"failed_stage\":%d",
+			        subproc_pipeline_failed_stage(pl) + 1);
 			json_error(json, &err);
 		}
 		fputs("}\n", json);
 		json_close(json, &o);
+		json = NULL;
 	}
 out:
+	if (json != NULL)
+		json_close(json, &o);
 	subproc_pipeline_free(pl);
 	free(st);
-	free(procs);
 	tool_opts_free(&o);
+	if (die != 0)
+		die_of(die);
 	return code;
 }

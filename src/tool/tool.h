@@ -35,7 +35,7 @@ struct tool_opts {
 	bool append;
 	int timeout_ms; /* 0: none */
 	int sig;
-	int kill_after_ms; /* -1: no SIGKILL (no -k, or -k 0) */
+	int kill_after_ms;    /* -1: no SIGKILL (no -k, or -k 0) */
 	bool foreground;      /* --foreground: the child stays in our group */
 	bool preserve_status; /* --preserve-status */
 	bool verbose;         /* -v: a line on stderr per signal sent */
@@ -75,19 +75,9 @@ void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_start_error(const subproc_error *err);
 /* The exit status for a failed start: 126, 127 or 125. */
 int tool_start_exit(const subproc_error *err);
-/* The exit status that stands for a wait status: code, or 128+signal. */
-int tool_status_exit(int status);
-
-/*
- * Waits until every process in procs[0..n) has exited (without reaping
- * them), forwarding SIGINT, SIGTERM, SIGHUP and SIGQUIT to them (to group
- * `pgid` when it is not 0) and applying the timeout of `o`. Returns true
- * when the timeout fired. tool_signals_init() must have run before the
- * processes started.
- */
-bool tool_wait_all(subproc_proc *const *procs, size_t n, pid_t pgid, const struct tool_opts *o);
-/* Catches the signals to forward. Returns 0 or -1. */
-int tool_signals_init(void);
+/* Catches the signals to pass on to the child: SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT and `also` (the timeout's signal). Returns 0 or -1. */
+int tool_signals_init(int also);
 
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 double tool_now(void);

@@ -1,0 +1,366 @@
+/*
+ * The stop engine: the one place that waits for children and stops them.
+ *
+ * Every wait of the cmd layer (a command's wait, communicate and output, a
+ * pipeline's wait and communicate, and the tool through the public API)
+ * runs stop_run. A stop, set off by the timeout, a passed output limit or
+ * subproc_cmd_stop, is the same everywhere:
+ *   1. the signal, to the children's own process group when they have one
+ *      and to each child that is not in it, then SIGCONT, so that a
+ *      stopped child acts on it at once (not for SIGKILL and SIGCONT);
+ *   2. after the grace period, SIGKILL to the same;
+ *   3. once the children are reaped, members of the group that outlived
+ *      them get what is left of the grace period, then SIGKILL;
+ *   4. pipes that survivors outside the group still hold are read until
+ *      the grace period ends (or the wait delay, when one is set).
+ * The loop decides from the state, never from the order in which exit,
+ * EOF and the timer were seen, so that any order ends the same way.
+ */
+#include "cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
+
+/* How often an emptying group is looked at, and the longest sleep of a
+ * wait that has no pidfd to poll. */
+#define GROUP_POLL_MS 10
+#define EXIT_POLL_MAX_MS 50
+
+void stop_init(struct cmd_stop *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	s->wake[0] = s->wake[1] = -1;
+	s->sig = SIGTERM;
+}
+
+void stop_destroy(struct cmd_stop *s)
+{
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0 && s->wake[1] != s->wake[0])
+		close(s->wake[1]);
+	s->wake[0] = s->wake[1] = -1;
+	pthread_mutex_destroy(&s->lock);
+}
+
+void stop_arm(struct cmd_stop *s, subproc_cmd *const *cmds, size_t n, pid_t pgid)
+{
+	pthread_mutex_lock(&s->lock);
+	s->cmds = cmds;
+	s->n = n;
+	s->pgid = pgid;
+	s->stage = 0;
+	s->kill_at = -1;
+	s->timed_out = false;
+	s->started_ms = cmd_now_ms();
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Under the lock. */
+static bool all_reaped(const struct cmd_stop *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->cmds[i]->proc != NULL && !s->cmds[i]->reaped)
+			return false;
+	}
+	return true;
+}
+
+/* Under the lock: `sig` to the group and to each unreaped child outside it
+ * (one that made a group or session of its own). Reaped children are
+ * never signalled, so a reused pid is never hit. */
+static void send_locked(struct cmd_stop *s, int sig, bool tell)
+{
+	if (s->pgid > 0)
+		kill(-s->pgid, sig);
+	for (size_t i = 0; i < s->n; i++) {
+		subproc_cmd *c = s->cmds[i];
+
+		if (c->proc == NULL || c->reaped)
+			continue;
+		if (s->pgid <= 0 || getpgid(subproc_pid(c->proc)) != s->pgid)
+			subproc_signal(c->proc, sig);
+	}
+	if (tell && s->notify != NULL)
+		s->notify(s->notify_ctx, sig);
+}
+
+static void stop_locked(struct cmd_stop *s, int sig, int64_t now)
+{
+	send_locked(s, sig, true);
+	if (sig != SIGKILL && sig != SIGCONT)
+		send_locked(s, SIGCONT, false);
+	if (sig == SIGKILL) {
+		s->stage = 2;
+	} else if (s->stage == 0) {
+		s->stage = 1;
+		s->kill_at = s->grace_ms >= 0 ? now + s->grace_ms : -1;
+	}
+}
+
+static void wake_up(struct cmd_stop *s)
+{
+	uint64_t one = 1;
+
+	if (s->wake[1] >= 0)
+		(void)!write(s->wake[1], &one, s->wake[0] == s->wake[1] ? sizeof one : 1);
+}
+
+int stop_now(struct cmd_stop *s, int sig, bool timeout)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	/* Once the children are reaped only their group, while it has
+	 * members, is still there to stop. */
+	if (all_reaped(s) && (s->pgid <= 0 || kill(-s->pgid, 0) < 0)) {
+		r = -ESRCH;
+	} else {
+		if (timeout)
+			s->timed_out = true;
+		stop_locked(s, sig != 0 ? sig : s->sig, cmd_now_ms());
+		wake_up(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* The fd a stop from another thread writes to; without one (no fd left)
+ * the wait wakes every EXIT_POLL_MAX_MS instead. */
+static void wake_make(struct cmd_stop *s)
+{
+	if (s->wake[0] >= 0)
+		return;
+	pthread_mutex_lock(&s->lock);
+#ifdef __linux__
+	s->wake[0] = s->wake[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+#else
+	if (subproc_pipe(s->wake, O_NONBLOCK) < 0)
+		s->wake[0] = s->wake[1] = -1;
+#endif
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void wake_drain(struct cmd_stop *s)
+{
+	uint64_t buf[8];
+
+	while (read(s->wake[0], buf, sizeof buf) > 0)
+		;
+}
+
+/*
+ * Under the lock: reaps the children that have exited. `ready` marks those
+ * whose pidfd polled readable; those without a pidfd are looked at when
+ * `look` is true.
+ */
+static void reap_locked(struct cmd_stop *s, const bool *ready, bool look)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		subproc_cmd *c = s->cmds[i];
+		int r;
+
+		if (c->proc == NULL || c->reaped)
+			continue;
+		if (subproc_pidfd(c->proc) >= 0 ? !ready[i] : !look)
+			continue;
+		r = subproc_wait(c->proc, 0, 0, &c->status);
+		if (r == -ETIMEDOUT)
+			continue;
+		c->reaped = true;
+		c->wait_err = r;
+	}
+}
+
+int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch)
+{
+	struct pollfd small[8], *pfd = small;
+	bool small_ready[8], *ready = small_ready;
+	int64_t exit_at = -1, look_at = 0, backoff = 1;
+	bool group_done = false;
+	int result = 0, wait_err = 0;
+
+	if (s->n + 5 > sizeof small / sizeof small[0]) {
+		pfd = malloc((s->n + 5) * sizeof *pfd);
+		ready = calloc(s->n, sizeof *ready);
+		if (pfd == NULL || ready == NULL) {
+			free(pfd == small ? NULL : pfd);
+			free(ready == small_ready ? NULL : ready);
+			return -ENOMEM;
+		}
+	} else {
+		for (size_t i = 0; i < s->n; i++)
+			ready[i] = false;
+	}
+	wake_make(s);
+
+	/* Every wake-up looks at the whole state in a fixed order: reaping,
+	 * the group, the pipes, then the timers. Nothing depends on which
+	 * event woke us. */
+	for (;;) {
+		int64_t now = cmd_now_ms(), wake = -1;
+		bool all, look, io_done, group_ok, polling = false, pgroup_wait = false;
+		int n = 0, nio = 0, r;
+
+		look = now >= look_at;
+		pthread_mutex_lock(&s->lock);
+		reap_locked(s, ready, look);
+		if (look) {
+			look_at = now + backoff;
+			backoff = backoff * 2 > EXIT_POLL_MAX_MS ? EXIT_POLL_MAX_MS : backoff * 2;
+		}
+		for (size_t i = 0; i < s->n; i++) {
+			ready[i] = false;
+			if (s->cmds[i]->wait_err != 0 && wait_err == 0)
+				wait_err = s->cmds[i]->wait_err;
+		}
+		all = all_reaped(s);
+		if (all && exit_at < 0)
+			exit_at = now;
+
+		/* What is left of the group once the children are gone: only a
+		 * stop ends it (without one, members are the caller's daemons). */
+		if (all && s->pgid > 0 && !group_done && s->stage != 0) {
+			if (kill(-s->pgid, 0) < 0) {
+				group_done = true;
+			} else if (s->stage == 2) {
+				kill(-s->pgid, SIGKILL);
+				group_done = true;
+			} else if (s->grace_ms < 0) {
+				group_done = true; /* no SIGKILL was asked for */
+			} else {
+				pgroup_wait = true;
+			}
+		}
+		/* Not kept: a stop may still come while pipes are read. */
+		group_ok = group_done || (all && (s->pgid <= 0 || s->stage == 0));
+
+		io_done = io == NULL || !cmd_io_open(io);
+		if (!io_done && exit_at >= 0) {
+			/* The children are gone and someone else holds the
+			 * pipes: the wait delay, or the end of a stop's grace,
+			 * bounds the reading. */
+			int64_t cut = io->waitdelay_ms > 0 ? exit_at + io->waitdelay_ms : -1;
+			if (s->stage != 0 && (s->stage == 2 || s->grace_ms >= 0))
+				cut = earliest(cut, s->stage == 2 || s->kill_at < exit_at
+				                            ? exit_at
+				                            : s->kill_at);
+			if (cut >= 0 && now >= cut) {
+				cmd_io_cut(io);
+				io_done = true;
+			} else {
+				wake = earliest(wake, cut);
+			}
+		}
+		if (all && group_ok && io_done) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+
+		/* The timers. */
+		if (s->stage == 0 && s->timeout_ms > 0 && now >= s->started_ms + s->timeout_ms) {
+			s->timed_out = true;
+			stop_locked(s, s->sig, now);
+		}
+		if (s->stage == 1 && s->kill_at >= 0 && now >= s->kill_at) {
+			stop_locked(s, SIGKILL, now);
+			if (all && s->pgid > 0)
+				group_done = true; /* the SIGKILL just went to it */
+		}
+		if (s->stage == 0 && s->timeout_ms > 0)
+			wake = earliest(wake, s->started_ms + s->timeout_ms);
+		if (s->stage == 1)
+			wake = earliest(wake, s->kill_at);
+		if (pgroup_wait)
+			wake = earliest(wake, now + GROUP_POLL_MS);
+
+		if (io != NULL)
+			n = nio = cmd_io_pollfds(io, pfd);
+		for (size_t i = 0; i < s->n; i++) {
+			subproc_cmd *c = s->cmds[i];
+			if (c->proc == NULL || c->reaped)
+				continue;
+			if (subproc_pidfd(c->proc) >= 0)
+				pfd[n++] = (struct pollfd){.fd = subproc_pidfd(c->proc),
+				                           .events = POLLIN};
+			else
+				polling = true;
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (polling)
+			wake = earliest(wake, look_at);
+		if (s->wake[0] >= 0)
+			pfd[n++] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
+		else
+			wake = earliest(wake, now + EXIT_POLL_MAX_MS);
+		if (watch >= 0)
+			pfd[n++] = (struct pollfd){.fd = watch, .events = POLLIN};
+
+		now = cmd_now_ms();
+		r = poll(pfd, (nfds_t)n, wake < 0 ? -1 : (int)(wake > now ? wake - now : 0));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (io != NULL && cmd_io_open(io)) {
+				/* Without poll the pipes cannot be served: close
+				 * them, and the child, seeing EOF or EPIPE, can
+				 * end and be reaped. */
+				if (result == 0)
+					result = -errno;
+				cmd_io_cut(io);
+				continue;
+			}
+			result = -errno;
+			goto out;
+		}
+		/* Which children polled readable: the pidfds follow the
+		 * streams, in the children's order. */
+		for (size_t i = 0, k = (size_t)nio; i < s->n; i++) {
+			subproc_cmd *c = s->cmds[i];
+			if (c->proc == NULL || c->reaped || subproc_pidfd(c->proc) < 0)
+				continue;
+			ready[i] = pfd[k++].revents != 0;
+		}
+		if (s->wake[0] >= 0 && pfd[n - (watch >= 0 ? 2 : 1)].revents != 0)
+			wake_drain(s);
+		if (watch >= 0 && pfd[n - 1].revents != 0) {
+			result = -EINTR;
+			goto out;
+		}
+		if (io != NULL && nio > 0) {
+			int got = cmd_io_handle(io, pfd, nio);
+			if (got == -ENOBUFS) {
+				pthread_mutex_lock(&s->lock);
+				if (s->stage == 0)
+					stop_locked(s, s->sig, cmd_now_ms());
+				pthread_mutex_unlock(&s->lock);
+			}
+			if (got < 0 && result == 0)
+				result = got;
+		}
+	}
+out:
+	if (pfd != small)
+		free(pfd);
+	if (ready != small_ready)
+		free(ready);
+	if (result != 0)
+		return result;
+	if (wait_err != 0)
+		return wait_err;
+	return s->timed_out ? -ETIMEDOUT : 0;
+}
