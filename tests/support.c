@@ -959,3 +959,79 @@ bool cgroup2_mount(char *out, size_t size)
 	fclose(f);
 	return found;
 }
+
+/* True when pid is gone or a zombie within 10 s: a process that was sent
+ * SIGKILL still shows as running while the kernel tears it down. */
+bool pid_dies(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "re");
+		size_t n;
+
+		if (f == NULL)
+			return true;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+			return true;
+		usleep(10000);
+	}
+	fprintf(stderr, "pid %d is alive: %s\n", (int)pid, buf);
+	return false;
+}
+
+static bool group_empty_tell(pid_t pgid, bool tell)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool empty = true;
+
+	/* Members that are zombies count as gone: they only wait for init. */
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char path[300], buf[512], *p;
+		int pgrp = 0;
+		char state = 0;
+		FILE *f;
+		size_t n;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p == NULL || sscanf(p + 1, " %c %*d %d", &state, &pgrp) != 2)
+			continue;
+		if (pgrp == (int)pgid && state != 'Z' && state != 'X') {
+			if (tell)
+				fprintf(stderr, "group %d has %s: %s\n", (int)pgid, e->d_name, buf);
+			empty = false;
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	return empty;
+}
+
+bool group_empty(pid_t pgid)
+{
+	return group_empty_tell(pgid, false);
+}
+
+bool group_dies(pid_t pgid)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (group_empty_tell(pgid, false))
+			return true;
+		usleep(10000);
+	}
+	return group_empty_tell(pgid, true);
+}

@@ -216,6 +216,14 @@ bool cgroup2_mount(char *out, size_t size);
  * O_NOCTTY). Returns 0, or -errno when the system has no ptys. */
 int pty_open(int *master, int *slave);
 
+/* True when pid is gone or a zombie within 10 s: a process that was sent
+ * SIGKILL still shows as running while the kernel tears it down. */
+bool pid_dies(pid_t pid);
+/* True when no live process is in group pgid (zombies count as gone). */
+bool group_empty(pid_t pgid);
+/* group_empty within 10 s. */
+bool group_dies(pid_t pgid);
+
 /*
  * Runs fn(arg) in a forked child and returns what it returned (its exit
  * code), or -1 (with a message) when it died or took more than 30 s. For

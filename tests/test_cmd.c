@@ -642,31 +642,6 @@ static void test_cmd_timeout_sigkill_after_grace(void **state)
 	subproc_cmd_free(cmd);
 }
 
-/* True when pid is gone or a zombie within 10 s: a process that was sent
- * SIGKILL still shows as running while the kernel tears it down. */
-static bool dies(pid_t pid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	for (int i = 0; i < 1000; i++) {
-		FILE *f = fopen(path, "re");
-		size_t n;
-
-		if (f == NULL)
-			return true;
-		n = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-			return true;
-		usleep(10000);
-	}
-	fprintf(stderr, "pid %d is alive: %s\n", (int)pid, buf);
-	return false;
-}
-
 /* A member of the group that ignores the first signal outlives the child;
  * it gets SIGKILL when the grace period is over. */
 static void test_cmd_timeout_group_survivor_killed(void **state)
@@ -683,7 +658,7 @@ static void test_cmd_timeout_group_survivor_killed(void **state)
 	assert_int_equal(subproc_status_signal(st.status), SIGTERM);
 	survivor = (pid_t)strtol(out.data, NULL, 10);
 	assert_true(survivor > 1);
-	assert_true(dies(survivor));
+	assert_true(pid_dies(survivor));
 	kill(survivor, SIGKILL);
 	subproc_output_free(&out);
 	subproc_cmd_free(cmd);

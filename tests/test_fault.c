@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef P_PIDFD
@@ -154,9 +155,40 @@ int __wrap_pipe2(int fds[2], int flags)
 	return fault_hit(FAULT_PIPE2) ? -1 : __real_pipe2(fds, flags);
 }
 
+/*
+ * The order in which poll reports events, to force each order of a child's
+ * exit, the end of its pipes and the timer: ORDER_TOGETHER sleeps out each
+ * timeout (or 100 ms for none) before looking, so that whatever happened
+ * meanwhile comes in one wake-up; ORDER_HIDE holds back order.fd's event
+ * while another fd has one, so that the other comes first.
+ */
+static struct {
+	enum { ORDER_ANY, ORDER_TOGETHER, ORDER_HIDE } mode;
+	int fd;
+} order;
+
 int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	return fault_hit(FAULT_POLL) ? -1 : __real_poll(fds, n, timeout);
+	int r;
+
+	if (fault_hit(FAULT_POLL))
+		return -1;
+	if (order.mode == ORDER_TOGETHER) {
+		int ms = timeout < 0 || timeout > 2000 ? 100 : timeout;
+		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		timeout = 0;
+	}
+	r = __real_poll(fds, n, timeout);
+	if (order.mode == ORDER_HIDE && r > 1) {
+		for (nfds_t i = 0; i < n; i++) {
+			if (fds[i].fd == order.fd && fds[i].revents != 0) {
+				fds[i].revents = 0;
+				r--;
+			}
+		}
+	}
+	return r;
 }
 
 ssize_t __wrap_read(int fd, void *buf, size_t n)
@@ -761,6 +793,72 @@ static void test_fault_unshare_files_enomem(void **state)
 	assert_forked(check_unshare_refused, &err);
 }
 
+/* --- the order of events in a stop -------------------------------------------- */
+
+/*
+ * A child in its own group, with a member that ignores SIGTERM and holds
+ * none of its pipes; at the timeout the child dies of SIGTERM, so its exit
+ * and the end of its stdout come together with (or right after) the timer.
+ * Whatever order poll reports them in, the member must get SIGKILL.
+ */
+static void order_case(int launch, int mode, bool hide_pidfd, bool capture)
+{
+	char *dir = tempdir_make(), script[1024], path[4096], buf[32] = "";
+	subproc_cmd *cmd = NULL;
+	subproc_output out = {0};
+	subproc_status st;
+	FILE *f;
+	pid_t pgid, member;
+
+	snprintf(script, sizeof script,
+	         "sh -c \"trap '' TERM; echo \\$\\$ > %s/s.tmp; mv %s/s.tmp %s/s; exec sleep 30\" "
+	         ">/dev/null 2>&1 </dev/null &\n"
+	         "while [ ! -e %s/s ]; do sleep 0.01; done\necho out; exec sleep 100",
+	         dir, dir, dir, dir);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("/bin/sh", "-c", script)), 0);
+	subproc_cmd_attr(cmd)->launch = launch;
+	subproc_cmd_attr(cmd)->flags |= SUBPROC_SETPGID;
+	assert_int_equal(
+		subproc_cmd_stdio(cmd, 1, capture ? SUBPROC_STDIO_PIPE : SUBPROC_STDIO_NULL), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 1500, SIGTERM, 300), 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	order.fd = hide_pidfd ? subproc_pidfd(subproc_cmd_proc(cmd)) : subproc_cmd_fd(cmd, 1);
+	order.mode = mode;
+	if (capture)
+		assert_int_equal(subproc_cmd_output(cmd, &out, NULL, &st, NULL), -ETIMEDOUT);
+	else
+		assert_int_equal(subproc_cmd_wait(cmd, &st), -ETIMEDOUT);
+	order.mode = ORDER_ANY;
+	assert_int_equal(subproc_status_signal(st.status), SIGTERM);
+	pgid = subproc_pid(subproc_cmd_proc(cmd));
+	snprintf(path, sizeof path, "%s/s", dir);
+	assert_non_null(f = fopen(path, "re"));
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	member = (pid_t)strtol(buf, NULL, 10);
+	assert_true(member > 1);
+	if (!group_dies(pgid)) {
+		kill(member, SIGKILL);
+		fail_msg("path %s, order %d/%d: the group kept a member", path_names[launch], mode,
+		         hide_pidfd);
+	}
+	subproc_output_free(&out);
+	subproc_cmd_free(cmd);
+	tempdir_remove(dir);
+}
+
+static void test_fault_stop_in_every_order(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		order_case(all_paths[i], ORDER_TOGETHER, false, false);
+		order_case(all_paths[i], ORDER_TOGETHER, false, true);
+		order_case(all_paths[i], ORDER_HIDE, false, true); /* exit first */
+		order_case(all_paths[i], ORDER_HIDE, true, true);  /* EOF first */
+	}
+	assert_true(no_children());
+}
+
 TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_clone_einval_retries_without_pidfd),
           cmocka_unit_test(test_fault_clone3_eagain), cmocka_unit_test(test_fault_fork_eagain),
@@ -780,4 +878,5 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_close_range_enosys),
           cmocka_unit_test(test_fault_close_range_cloexec_einval),
           cmocka_unit_test(test_fault_unshare_files_refused),
-          cmocka_unit_test(test_fault_unshare_files_enomem))
+          cmocka_unit_test(test_fault_unshare_files_enomem),
+          cmocka_unit_test(test_fault_stop_in_every_order))
