@@ -151,6 +151,21 @@ static void job_stops(struct job *j)
 	}
 }
 
+/*
+ * The child, holding the terminal, died of a signal the terminal sends
+ * (Ctrl-C, Ctrl-\\): had it stayed in our group, the terminal would have
+ * sent that signal to our group too, and a calling script (a shell loop)
+ * would see it and stop. Send it as the terminal would have.
+ */
+static void tty_signal_back(const struct job *j, int status, bool timed_out)
+{
+	int sig = subproc_status_signal(status);
+
+	if (j->tty >= 0 && !timed_out && subproc_status_signaled(status) &&
+	    (sig == SIGINT || sig == SIGQUIT))
+		kill(0, sig);
+}
+
 /* Dies of `sig` as the child did, so that the caller (a shell loop that
  * Ctrl-C should end) sees a death by signal, not an exit code. No core:
  * the child's was the one that mattered. */
@@ -280,8 +295,11 @@ int tool_run(int argc, char **argv)
 			code = job_status(&j, st.status, timed_out, &die);
 		}
 	}
-	if (j.tty >= 0)
+	if (j.tty >= 0) {
 		tty_give(j.tty, getpgrp());
+		if (started)
+			tty_signal_back(&j, st.status, timed_out);
+	}
 	if (json != NULL) {
 		fputs("{\"argv\":", json);
 		json_argv(json, o.argv, o.argc);
@@ -389,8 +407,11 @@ int tool_pipe(int argc, char **argv)
 			                  &die);
 		}
 	}
-	if (j.tty >= 0)
+	if (j.tty >= 0) {
 		tty_give(j.tty, getpgrp());
+		if (started)
+			tty_signal_back(&j, subproc_pipeline_status(pl, o.pipefail), timed_out);
+	}
 	if (json != NULL) {
 		size_t stage = 0;
 
