@@ -8,6 +8,7 @@
  */
 #include "support.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #ifndef SUBPROC_TEST_TOOL
@@ -47,7 +49,8 @@ static int status_of(const char *const *argv, subproc_output *err)
 static const char *status_text(int status, char *buf, size_t size)
 {
 	if (subproc_status_signaled(status))
-		snprintf(buf, size, "killed by %s", subproc_signal_name(subproc_status_signal(status)));
+		snprintf(buf, size, "killed by %s",
+		         subproc_signal_name(subproc_status_signal(status)));
 	else
 		snprintf(buf, size, "exit %d", subproc_status_exit_code(status));
 	return buf;
@@ -168,9 +171,9 @@ static void test_tool_stop_foreground(void **state)
 
 	(void)state;
 	snprintf(script, sizeof script, "sleep 100 & echo $! > %s/bg; exec sleep 100", dir);
-	st = status_of(ARGS(TOOL, "run", "--foreground", "-t", "0.3", "--", "/bin/sh", "-c",
-	                    script),
-	               NULL);
+	st = status_of(
+		ARGS(TOOL, "run", "--foreground", "-t", "0.3", "--", "/bin/sh", "-c", script),
+		NULL);
 	assert_int_equal(subproc_status_exit_code(st), 124);
 	snprintf(path, sizeof path, "%s/bg", dir);
 	assert_non_null(f = fopen(path, "re"));
@@ -346,9 +349,74 @@ static void test_tool_stop_pipe_terminal(void **state)
 		fail_msg("status %d, terminal: %s", st, t.seen);
 }
 
+/* True once a process of group `pgid` is stopped (state T), within 10 s. */
+static bool group_has_stopped(pid_t pgid)
+{
+	for (int i = 0; i < 1000; i++) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		bool found = false;
+
+		while (d != NULL && (e = readdir(d)) != NULL && !found) {
+			char path[300], buf[512], state = 0, *p;
+			int pgrp = 0;
+			FILE *f;
+			size_t n;
+
+			snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+			if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+			    (f = fopen(path, "re")) == NULL)
+				continue;
+			n = fread(buf, 1, sizeof buf - 1, f);
+			fclose(f);
+			buf[n] = '\0';
+			p = strrchr(buf, ')');
+			found = p != NULL && sscanf(p + 1, " %c %*d %d", &state, &pgrp) == 2 &&
+			        pgrp == (int)pgid && state == 'T';
+		}
+		if (d != NULL)
+			closedir(d);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Ctrl-Z stops the child, which holds the terminal; the tool stops too,
+ * with the terminal back in its group, so that the calling shell sees the
+ * job stopped. Continued, it gives the terminal back and the child reads. */
+static void test_tool_stop_ctrl_z(void **state)
+{
+	struct term t;
+	char script[512];
+	pid_t shell;
+	int st;
+
+	(void)state;
+	snprintf(script, sizeof script,
+	         "%s run -- sh -c 'echo ready; read x; echo got-$x'; echo tool-$?", TOOL);
+	if (!term_start(&t, "/bin/sh", script))
+		skip_because("no pseudo-terminal");
+	shell = subproc_pid(subproc_cmd_proc(t.cmd));
+	assert_true(term_expect(&t, "ready"));
+	assert_int_equal(write(t.master, "\x1a", 1), 1);
+	/* The tool, in the shell's group, stops and takes the terminal. */
+	assert_true(group_has_stopped(shell));
+	assert_int_equal(tcgetpgrp(t.master), shell);
+	/* What fg does: the terminal is the job's, then SIGCONT. */
+	assert_int_equal(kill(-shell, SIGCONT), 0);
+	assert_int_equal(write(t.master, "hi\n", 3), 3);
+	st = term_end(&t);
+	if (!subproc_status_exited(st) || strstr(t.seen, "got-hi") == NULL ||
+	    strstr(t.seen, "tool-0") == NULL)
+		fail_msg("status %d, terminal: %s", st, t.seen);
+}
+
 TEST_MAIN(cmocka_unit_test(test_tool_stop_as_gnu_timeout),
           cmocka_unit_test(test_tool_stop_no_survivor), cmocka_unit_test(test_tool_stop_foreground),
-          cmocka_unit_test(test_tool_stop_verbose), cmocka_unit_test(test_tool_stop_json_file_first),
+          cmocka_unit_test(test_tool_stop_verbose),
+          cmocka_unit_test(test_tool_stop_json_file_first),
           cmocka_unit_test(test_tool_stop_terminal_handed_over),
           cmocka_unit_test(test_tool_stop_ctrl_c_ends_a_script),
-          cmocka_unit_test(test_tool_stop_pipe_terminal))
+          cmocka_unit_test(test_tool_stop_pipe_terminal), cmocka_unit_test(test_tool_stop_ctrl_z))

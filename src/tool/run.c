@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,6 +116,46 @@ static void tty_give(int tty, pid_t pgid)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The child's group: its own, or the pipeline's. */
+static pid_t job_group(const struct job *j)
+{
+	const subproc_cmd *c = j->pl != NULL ? subproc_pipeline_cmd(j->pl, 0) : j->cmd;
+
+	return subproc_pid(subproc_cmd_proc(c));
+}
+
+/*
+ * Job control with the terminal handed over: Ctrl-Z stopped the child's
+ * group, which the calling shell does not watch. Stop as well, with the
+ * terminal taken back, so that the shell sees the job stopped; once
+ * continued, hand the terminal over again if the shell gave it to us (fg,
+ * not bg) and continue the child.
+ */
+static void job_stopped(struct job *j)
+{
+	size_t n = j->pl != NULL ? subproc_pipeline_len(j->pl) : 1;
+	bool stopped = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const subproc_cmd *c = j->pl != NULL ? subproc_pipeline_cmd(j->pl, i) : j->cmd;
+		pid_t pid = subproc_pid(subproc_cmd_proc(c));
+		siginfo_t si;
+
+		/* Only stops are looked at: the exit stays the library's. */
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG) == 0 && si.si_pid == pid)
+			stopped = true;
+	}
+	if (!stopped)
+		return;
+	tty_give(j->tty, getpgrp());
+	/* SIGSTOP, not SIGTSTP: an orphaned group ignores the latter. */
+	kill(getpid(), SIGSTOP);
+	if (tcgetpgrp(j->tty) == getpgrp())
+		tty_give(j->tty, job_group(j));
+	kill(-job_group(j), SIGCONT);
+}
+
 /* Waits, passing on each signal the tool receives as a stop. */
 static int job_wait(struct job *j, subproc_status *st)
 {
@@ -128,7 +169,9 @@ static int job_wait(struct job *j, subproc_status *st)
 			return r;
 		while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0) {
 			for (ssize_t i = 0; i < got; i++) {
-				if (j->pl != NULL)
+				if (sigs[i] == SIGCHLD)
+					job_stopped(j);
+				else if (j->pl != NULL)
 					subproc_pipeline_stop(j->pl, sigs[i]);
 				else
 					subproc_cmd_stop(j->cmd, sigs[i]);
@@ -271,6 +314,8 @@ int tool_run(int argc, char **argv)
 
 		/* Its own group, and the terminal with it when we have it. */
 		j.tty = foreground_tty();
+		if (j.tty >= 0 && catch_signal(SIGCHLD) < 0)
+			j.tty = -1;
 		if (j.tty >= 0) {
 			a->flags |= SUBPROC_FOREGROUND;
 			a->ctty = j.tty;
@@ -381,6 +426,8 @@ int tool_pipe(int argc, char **argv)
 	}
 	job_stops(&j);
 	j.tty = foreground_tty();
+	if (j.tty >= 0 && catch_signal(SIGCHLD) < 0)
+		j.tty = -1;
 	t0 = tool_now();
 	r = subproc_pipeline_start(pl, &err);
 	if (r < 0) {
