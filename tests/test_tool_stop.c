@@ -286,7 +286,7 @@ static int term_end(struct term *t)
 	return st.status;
 }
 
-/* The child reads the terminal: it has it (no SIGTTIN), and the terminal
+/* The child reads the terminal: it has it (no SIGTTIN, --pgroup or not), and the terminal
  * comes back, so that a second run in the same shell has it too. */
 static void test_tool_stop_terminal_handed_over(void **state)
 {
@@ -296,7 +296,8 @@ static void test_tool_stop_terminal_handed_over(void **state)
 
 	(void)state;
 	snprintf(script, sizeof script,
-	         "%s run -- head -c 4 && %s run -t 20 -- head -c 4 && echo both-read", TOOL, TOOL);
+	         "%s run --pgroup -- head -c 4 && %s run -t 20 -- head -c 4 && echo both-read",
+	         TOOL, TOOL);
 	if (!term_start(&t, "/bin/sh", script))
 		skip_because("no pseudo-terminal");
 	assert_int_equal(write(t.master, "abc\ndef\n", 8), 8);
