@@ -189,7 +189,7 @@ static void reap_locked(struct cmd_stop *s, const bool *ready, bool look)
 int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch)
 {
 	struct pollfd small[8], *pfd = small;
-	bool small_ready[8], *ready = small_ready;
+	bool small_ready[8] = {false}, *ready = small_ready;
 	int64_t exit_at = -1, look_at = 0, backoff = 1;
 	bool group_done = false;
 	int result = 0, wait_err = 0;
@@ -202,9 +202,6 @@ int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch)
 			free(ready == small_ready ? NULL : ready);
 			return -ENOMEM;
 		}
-	} else {
-		for (size_t i = 0; i < s->n; i++)
-			ready[i] = false;
 	}
 	wake_make(s);
 
@@ -235,13 +232,12 @@ int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch)
 		/* What is left of the group once the children are gone: only a
 		 * stop ends it (without one, members are the caller's daemons). */
 		if (all && s->pgid > 0 && !group_done && s->stage != 0) {
-			if (kill(-s->pgid, 0) < 0) {
+			/* Empty, or no SIGKILL was asked for: done. */
+			if (kill(-s->pgid, 0) < 0 || (s->stage == 1 && s->grace_ms < 0)) {
 				group_done = true;
 			} else if (s->stage == 2) {
 				kill(-s->pgid, SIGKILL);
 				group_done = true;
-			} else if (s->grace_ms < 0) {
-				group_done = true; /* no SIGKILL was asked for */
 			} else {
 				pgroup_wait = true;
 			}
