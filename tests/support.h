@@ -223,6 +223,15 @@ bool pid_dies(pid_t pid);
 bool group_empty(pid_t pgid);
 /* group_empty within 10 s. */
 bool group_dies(pid_t pgid);
+/*
+ * A shell script (for sh -c, written into buf) that starts a member of its
+ * group that ignores SIGTERM, holds none of the script's streams and
+ * writes its pid to DIR/s, waits until that member is in place (so that it
+ * cannot die of a signal by coming too late), then runs `then`.
+ */
+void survivor_script(char *buf, size_t size, const char *dir, const char *then);
+/* The pid in the file at DIR/NAME, or 0. */
+pid_t pid_file(const char *dir, const char *name);
 
 /*
  * Runs fn(arg) in a forked child and returns what it returned (its exit

@@ -803,18 +803,13 @@ static void test_fault_unshare_files_enomem(void **state)
  */
 static void order_case(int launch, int mode, bool hide_pidfd, bool capture)
 {
-	char *dir = tempdir_make(), script[1024], path[4096], buf[32] = "";
+	char *dir = tempdir_make(), script[1024];
 	subproc_cmd *cmd = NULL;
 	subproc_output out = {0};
 	subproc_status st;
-	FILE *f;
 	pid_t pgid, member;
 
-	snprintf(script, sizeof script,
-	         "sh -c \"trap '' TERM; echo \\$\\$ > %s/s.tmp; mv %s/s.tmp %s/s; exec sleep 30\" "
-	         ">/dev/null 2>&1 </dev/null &\n"
-	         "while [ ! -e %s/s ]; do sleep 0.01; done\necho out; exec sleep 100",
-	         dir, dir, dir, dir);
+	survivor_script(script, sizeof script, dir, "echo out; exec sleep 100");
 	assert_int_equal(subproc_cmd_new(&cmd, ARGS("/bin/sh", "-c", script)), 0);
 	subproc_cmd_attr(cmd)->launch = launch;
 	subproc_cmd_attr(cmd)->flags |= SUBPROC_SETPGID;
@@ -831,11 +826,7 @@ static void order_case(int launch, int mode, bool hide_pidfd, bool capture)
 	order.mode = ORDER_ANY;
 	assert_int_equal(subproc_status_signal(st.status), SIGTERM);
 	pgid = subproc_pid(subproc_cmd_proc(cmd));
-	snprintf(path, sizeof path, "%s/s", dir);
-	assert_non_null(f = fopen(path, "re"));
-	assert_non_null(fgets(buf, sizeof buf, f));
-	fclose(f);
-	member = (pid_t)strtol(buf, NULL, 10);
+	member = pid_file(dir, "s");
 	assert_true(member > 1);
 	if (!group_dies(pgid)) {
 		kill(member, SIGKILL);

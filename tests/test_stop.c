@@ -38,42 +38,20 @@ static subproc_cmd *sh(const char *script)
 	return cmd;
 }
 
-/*
- * A child whose group keeps a member that ignores SIGTERM and holds none
- * of the child's pipes; the child waits until that member is in place, so
- * the member cannot die of the signal by coming too late.
- */
+/* A child whose group keeps a member that ignores SIGTERM (see
+ * survivor_script), then runs `then`. */
 static subproc_cmd *with_survivor(const char *dir, const char *then)
 {
 	char script[1024];
 
-	snprintf(script, sizeof script,
-	         "sh -c \"trap '' TERM; echo \\$\\$ > %s/s.tmp; mv %s/s.tmp %s/s; exec sleep 30\" "
-	         ">/dev/null 2>&1 </dev/null &\n"
-	         "while [ ! -e %s/s ]; do sleep 0.01; done\n%s",
-	         dir, dir, dir, dir, then);
+	survivor_script(script, sizeof script, dir, then);
 	return sh(script);
-}
-
-static pid_t survivor_pid(const char *dir)
-{
-	char path[4096], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/s", dir);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	if (fgets(buf, sizeof buf, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	return (pid_t)strtol(buf, NULL, 10);
 }
 
 /* After the call: the member existed, ignored the signal, and is gone. */
 static void assert_no_survivor(const char *dir, pid_t pgid)
 {
-	pid_t s = survivor_pid(dir);
+	pid_t s = pid_file(dir, "s");
 
 	assert_true(s > 1);
 	assert_true(group_dies(pgid));

@@ -119,8 +119,7 @@ static void test_tool_stop_as_gnu_timeout(void **state)
 /* The cases: nothing of the child's group outlives a stop. */
 static void test_tool_stop_no_survivor(void **state)
 {
-	char *dir = tempdir_make(), script[1024], path[4096], buf[32] = "";
-	FILE *f;
+	char *dir = tempdir_make(), script[1024];
 	pid_t member;
 	int st;
 
@@ -130,28 +129,17 @@ static void test_tool_stop_no_survivor(void **state)
 	st = status_of(ARGS(TOOL, "run", "-t", "0.5", "--", "/bin/sh", "-c", script), NULL);
 	assert_true(subproc_status_exited(st));
 	assert_int_equal(subproc_status_exit_code(st), 124);
-	snprintf(path, sizeof path, "%s/bg", dir);
-	assert_non_null(f = fopen(path, "re"));
-	assert_non_null(fgets(buf, sizeof buf, f));
-	fclose(f);
-	member = (pid_t)strtol(buf, NULL, 10);
+	member = pid_file(dir, "bg");
 	assert_true(member > 1);
 	assert_true(pid_dies(member));
 
 	/* One that ignores it gets SIGKILL after -k, though the child is
 	 * gone by then. */
-	snprintf(script, sizeof script,
-	         "sh -c \"trap '' TERM; echo \\$\\$ > %s/s.tmp; mv %s/s.tmp %s/s; exec sleep 30\" "
-	         "& while [ ! -e %s/s ]; do sleep 0.01; done; exec sleep 100",
-	         dir, dir, dir, dir);
+	survivor_script(script, sizeof script, dir, "exec sleep 100");
 	st = status_of(ARGS(TOOL, "run", "-t", "0.5", "-k", "0.3", "--", "/bin/sh", "-c", script),
 	               NULL);
 	assert_int_equal(subproc_status_exit_code(st), 124);
-	snprintf(path, sizeof path, "%s/s", dir);
-	assert_non_null(f = fopen(path, "re"));
-	assert_non_null(fgets(buf, sizeof buf, f));
-	fclose(f);
-	member = (pid_t)strtol(buf, NULL, 10);
+	member = pid_file(dir, "s");
 	assert_true(member > 1);
 	if (!pid_dies(member)) {
 		kill(member, SIGKILL);
@@ -164,8 +152,7 @@ static void test_tool_stop_no_survivor(void **state)
  * its background child lives on, as under timeout --foreground. */
 static void test_tool_stop_foreground(void **state)
 {
-	char *dir = tempdir_make(), script[1024], path[4096], buf[32] = "";
-	FILE *f;
+	char *dir = tempdir_make(), script[1024];
 	pid_t member;
 	int st;
 
@@ -175,11 +162,7 @@ static void test_tool_stop_foreground(void **state)
 		ARGS(TOOL, "run", "--foreground", "-t", "0.3", "--", "/bin/sh", "-c", script),
 		NULL);
 	assert_int_equal(subproc_status_exit_code(st), 124);
-	snprintf(path, sizeof path, "%s/bg", dir);
-	assert_non_null(f = fopen(path, "re"));
-	assert_non_null(fgets(buf, sizeof buf, f));
-	fclose(f);
-	member = (pid_t)strtol(buf, NULL, 10);
+	member = pid_file(dir, "bg");
 	assert_true(member > 1);
 	assert_int_equal(kill(member, 0), 0);
 	assert_int_equal(getpgid(member), getpgrp()); /* the tool's group, ours */
@@ -286,25 +269,34 @@ static int term_end(struct term *t)
 	return st.status;
 }
 
-/* The child reads the terminal: it has it (no SIGTTIN, --pgroup or not), and the terminal
- * comes back, so that a second run in the same shell has it too. */
-static void test_tool_stop_terminal_handed_over(void **state)
+/* Runs `script` in sh on a terminal fed `input`; it must exit 0 having
+ * printed `done`. */
+static void term_script(const char *script, const char *input, const char *done)
 {
 	struct term t;
-	char script[512];
 	int st;
+
+	if (!term_start(&t, "/bin/sh", script))
+		skip_because("no pseudo-terminal");
+	assert_int_equal(write(t.master, input, strlen(input)), (ssize_t)strlen(input));
+	st = term_end(&t);
+	if (!subproc_status_exited(st) || subproc_status_exit_code(st) != 0 ||
+	    strstr(t.seen, done) == NULL)
+		fail_msg("status %d, terminal: %s", st, t.seen);
+}
+
+/* The child reads the terminal: it has it (no SIGTTIN, --pgroup or not),
+ * and the terminal comes back, so that a second run in the same shell has
+ * it too. */
+static void test_tool_stop_terminal_handed_over(void **state)
+{
+	char script[512];
 
 	(void)state;
 	snprintf(script, sizeof script,
 	         "%s run --pgroup -- head -c 4 && %s run -t 20 -- head -c 4 && echo both-read",
 	         TOOL, TOOL);
-	if (!term_start(&t, "/bin/sh", script))
-		skip_because("no pseudo-terminal");
-	assert_int_equal(write(t.master, "abc\ndef\n", 8), 8);
-	st = term_end(&t);
-	if (!subproc_status_exited(st) || subproc_status_exit_code(st) != 0 ||
-	    strstr(t.seen, "both-read") == NULL)
-		fail_msg("status %d, terminal: %s", st, t.seen);
+	term_script(script, "abc\ndef\n", "both-read");
 }
 
 /* Ctrl-C ends the calling script's loop: the tool dies of SIGINT as the
@@ -335,19 +327,11 @@ static void test_tool_stop_ctrl_c_ends_a_script(void **state)
 /* The same for a pipeline: its group gets the terminal. */
 static void test_tool_stop_pipe_terminal(void **state)
 {
-	struct term t;
 	char script[512];
-	int st;
 
 	(void)state;
 	snprintf(script, sizeof script, "%s pipe -- head -c 4 '|' cat && echo piped", TOOL);
-	if (!term_start(&t, "/bin/sh", script))
-		skip_because("no pseudo-terminal");
-	assert_int_equal(write(t.master, "abc\n", 4), 4);
-	st = term_end(&t);
-	if (!subproc_status_exited(st) || subproc_status_exit_code(st) != 0 ||
-	    strstr(t.seen, "piped") == NULL)
-		fail_msg("status %d, terminal: %s", st, t.seen);
+	term_script(script, "abc\n", "piped");
 }
 
 /* True once a process of group `pgid` is stopped (state T), within 10 s. */
