@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
-#include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -56,21 +55,37 @@ static const char common_help[] =
 	"      --launch clone3|clone|fork\n"
 	"\n"
 	"Stopping:\n"
-	"  -t, --timeout SECONDS    then send the signal (decimals allowed; 0: none)\n"
+	"  -t, --timeout DURATION   then send the signal; 0: never (the default)\n"
 	"  -s, --signal SIG         TERM (default), SIGTERM, 15, ...\n"
-	"  -k, --kill-after SECONDS SIGKILL this long after the signal (default 5)\n"
-	"SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to subproc are passed on to the\n"
-	"child (to its process group when it has one).\n"
+	"  -k, --kill-after DURATION\n"
+	"                           also send SIGKILL this long after the signal;\n"
+	"                           0: never (the default)\n"
+	"      --preserve-status    exit as the child even when the timeout fired\n"
+	"  -v, --verbose            a line on stderr per signal sent\n"
+	"A DURATION is as GNU timeout's: a number (decimals allowed) with an\n"
+	"optional suffix s (seconds, the default), m (minutes), h (hours) or d\n"
+	"(days).\n"
+	"The child (for pipe, the whole pipeline) runs in a process group of its\n"
+	"own, so that a timeout or a forwarded signal reaches its whole group;\n"
+	"when subproc is in the foreground of a terminal, the terminal is handed\n"
+	"to the child's group while it runs. SIGINT, SIGTERM, SIGHUP and SIGQUIT\n"
+	"sent to subproc are passed on to that group.\n"
 	"\n"
 	"Report:\n"
 	"      --json[=FILE]        write a JSON report to stderr or FILE\n"
 	"\n"
 	"Exit status: the child's exit code; 128+N when killed by signal N; 124 when\n"
-	"the timeout fired; 125 when subproc itself failed; 126 when the program\n"
+	"the timeout fired (unless --preserve-status); 125 when subproc itself failed; 126 when "
+	"the program\n"
 	"could not be executed; 127 when it was not found.\n";
 
-static const char run_only_help[] = "      --setsid             run in a new session\n"
-				    "      --pgroup             run in a new process group\n";
+static const char run_only_help[] =
+	"      --foreground         the child stays in subproc's process group and\n"
+	"                           only it is signalled, as timeout --foreground:\n"
+	"                           its own children (grandchildren) are not stopped\n"
+	"      --setsid             run in a new session (and so a new group)\n"
+	"      --pgroup             run in a new process group: the default; kept\n"
+	"                           for compatibility\n";
 
 static const char pipe_only_help[] =
 	"      --pipefail           exit as the last stage that failed (bash's\n"
@@ -97,8 +112,12 @@ enum {
 	OPT_LAUNCH,
 	OPT_JSON,
 	OPT_PIPEFAIL,
+	OPT_FOREGROUND,
+	OPT_PRESERVE_STATUS,
 };
 
+/* In the order of the help; an ambiguous abbreviation lists its candidates
+ * in this order. */
 static const struct option long_opts[] = {
 	{"cwd", required_argument, NULL, 'C'},
 	{"env", required_argument, NULL, 'e'},
@@ -108,9 +127,6 @@ static const struct option long_opts[] = {
 	{"stdout", required_argument, NULL, OPT_STDOUT},
 	{"stderr", required_argument, NULL, OPT_STDERR},
 	{"append", no_argument, NULL, OPT_APPEND},
-	{"timeout", required_argument, NULL, 't'},
-	{"signal", required_argument, NULL, 's'},
-	{"kill-after", required_argument, NULL, 'k'},
 	{"setsid", no_argument, NULL, OPT_SETSID},
 	{"pgroup", no_argument, NULL, OPT_PGROUP},
 	{"rlimit", required_argument, NULL, OPT_RLIMIT},
@@ -123,6 +139,12 @@ static const struct option long_opts[] = {
 	{"keep-fd", required_argument, NULL, OPT_KEEPFD},
 	{"inherit-fds", no_argument, NULL, OPT_INHERITFDS},
 	{"launch", required_argument, NULL, OPT_LAUNCH},
+	{"timeout", required_argument, NULL, 't'},
+	{"signal", required_argument, NULL, 's'},
+	{"kill-after", required_argument, NULL, 'k'},
+	{"foreground", no_argument, NULL, OPT_FOREGROUND},
+	{"preserve-status", no_argument, NULL, OPT_PRESERVE_STATUS},
+	{"verbose", no_argument, NULL, 'v'},
 	{"json", optional_argument, NULL, OPT_JSON},
 	{"pipefail", no_argument, NULL, OPT_PIPEFAIL},
 	{"help", no_argument, NULL, 'h'},
@@ -177,23 +199,51 @@ static void *push(void *v, size_t *n, size_t size)
 	return grown + (*n)++ * size;
 }
 
-static int parse_seconds(const char *opt, const char *s, int *ms)
+/*
+ * A duration as GNU timeout (coreutils 9.1) takes it: a floating number as
+ * strtod reads it (so also 1e3, 0x10, inf), not negative, with at most one
+ * suffix s, m, h or d. Like timeout, an overflow is taken as a huge value.
+ * Gives milliseconds, rounded: 0 for zero, at least 1 for any positive
+ * duration, at most INT_MAX.
+ */
+static int parse_duration(const char *opt, const char *s, int *ms)
 {
+	double v, unit = 1000.0;
 	char *end;
-	double v;
 
-	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0) {
-		tool_error("%s: not a number of seconds: %s", opt, s);
-		return -1;
+	if (end == s || !(v >= 0)) /* !(>=): NaN too */
+		goto bad;
+	if (*end != '\0') {
+		if (end[1] != '\0')
+			goto bad;
+		switch (*end) {
+		case 's':
+			break;
+		case 'm':
+			unit *= 60;
+			break;
+		case 'h':
+			unit *= 60 * 60;
+			break;
+		case 'd':
+			unit *= 60 * 60 * 24;
+			break;
+		default:
+			goto bad;
+		}
 	}
-	v = v * 1000.0 + 0.5;
-	*ms = v >= (double)INT_MAX ? INT_MAX : (int)v;
-	/* A positive time that rounds to 0 ms still means "a timeout". */
-	if (*ms == 0 && v > 0.5)
-		*ms = 1;
+	v *= unit;
+	if (v == 0)
+		*ms = 0;
+	else if (v >= (double)INT_MAX)
+		*ms = INT_MAX;
+	else if ((*ms = (int)(v + 0.5)) == 0)
+		*ms = 1; /* a positive time still means "a timeout" */
 	return 0;
+bad:
+	tool_error("%s: invalid duration: '%s'", opt, s);
+	return -1;
 }
 
 static int parse_long(const char *opt, const char *s, int base, long min, long max, long *out)
@@ -429,6 +479,70 @@ static int parse_stdio(struct tool_opts *o, int stream, const char *arg)
 	return 0;
 }
 
+static const char optstring[] = "+:C:e:u:it:s:k:vh";
+
+/* The long option whose getopt value is `val`, or NULL. */
+static const struct option *long_opt_of(int val)
+{
+	for (const struct option *p = long_opts; p->name != NULL; p++) {
+		if (p->val == val)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * Prints what getopt_long, quiet (opterr 0, optstring ":..."), found wrong:
+ * c is its ':' (a value is missing) or '?' (anything else). It leaves
+ * optopt 0 for a long option that it does not know or that abbreviates
+ * several, and then has just stepped over it, so argv[optind - 1] is it.
+ */
+static void option_error(const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1], *name;
+	const struct option *p = long_opt_of(optopt);
+	size_t len, n = 0;
+
+	if (c == ':') {
+		/* A missing value is at the end of argv, in the last element. */
+		if (strncmp(arg, "--", 2) == 0 && p != NULL)
+			tool_error("%s: option --%s needs a value", cmd, p->name);
+		else
+			tool_error("%s: option -%c needs a value", cmd, optopt);
+		return;
+	}
+	if (optopt != 0 && p != NULL && p->has_arg == no_argument) {
+		/* Only "--name=value" makes a known option an error. */
+		tool_error("%s: option --%s takes no value", cmd, p->name);
+		return;
+	}
+	if (optopt != 0) {
+		if (optopt > ' ' && optopt < 127)
+			tool_error("%s: unknown option -%c", cmd, optopt);
+		else
+			tool_error("%s: unknown option in %s", cmd, arg);
+		return;
+	}
+	name = arg + 2;
+	len = strcspn(name, "=");
+	for (p = long_opts; p->name != NULL; p++)
+		n += strncmp(p->name, name, len) == 0;
+	if (len == 0) { /* "--=..." */
+		tool_error("%s: unknown option %s", cmd, arg);
+		return;
+	}
+	if (n < 2) {
+		tool_error("%s: unknown option --%.*s", cmd, (int)len, name);
+		return;
+	}
+	fprintf(stderr, "subproc: %s: option --%.*s is ambiguous (", cmd, (int)len, name);
+	for (p = long_opts, n = 0; p->name != NULL; p++) {
+		if (strncmp(p->name, name, len) == 0)
+			fprintf(stderr, "%s--%s", n++ ? ", " : "", p->name);
+	}
+	fputs(")\n", stderr);
+}
+
 static void usage(FILE *f, const char *cmd)
 {
 	bool run = strcmp(cmd, "run") == 0;
@@ -450,10 +564,11 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 	memset(o, 0, sizeof *o);
 	o->sig = SIGTERM;
 	o->kill_after_ms = -1;
-	optind = 1;
+	optind = 0; /* all of getopt's state anew, for a second parse too */
 	opterr = 0;
-	/* "+": options end at the program, whose own options are its own. */
-	while ((c = getopt_long(argc, argv, "+C:e:u:it:s:k:h", long_opts, NULL)) != -1) {
+	/* "+": options end at the program, whose own options are its own;
+	 * ":" then: a missing value is told apart (':') from the rest ('?'). */
+	while ((c = getopt_long(argc, argv, optstring, long_opts, NULL)) != -1) {
 		struct tool_envop *op;
 
 		switch (c) {
@@ -489,7 +604,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			o->append = true;
 			break;
 		case 't':
-			if (parse_seconds("--timeout", optarg, &o->timeout_ms) < 0)
+			if (parse_duration("--timeout", optarg, &o->timeout_ms) < 0)
 				return -1;
 			break;
 		case 's':
@@ -500,21 +615,34 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			}
 			break;
 		case 'k':
-			if (parse_seconds("--kill-after", optarg, &o->kill_after_ms) < 0)
+			if (parse_duration("--kill-after", optarg, &o->kill_after_ms) < 0)
 				return -1;
+			if (o->kill_after_ms == 0)
+				o->kill_after_ms = -1; /* -k 0: no SIGKILL, as timeout */
 			break;
 		case OPT_SETSID:
 		case OPT_PGROUP:
+		case OPT_FOREGROUND:
 			if (!run) {
 				tool_error(
 					"--%s: a pipeline is always one process group of its own",
-					c == OPT_SETSID ? "setsid" : "pgroup");
+					c == OPT_SETSID   ? "setsid"
+					: c == OPT_PGROUP ? "pgroup"
+							  : "foreground");
 				return -1;
 			}
 			if (c == OPT_SETSID)
 				o->setsid = true;
+			else if (c == OPT_PGROUP)
+				o->pgroup = true; /* the default anyway */
 			else
-				o->pgroup = true;
+				o->foreground = true;
+			break;
+		case OPT_PRESERVE_STATUS:
+			o->preserve_status = true;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case OPT_PIPEFAIL:
 			if (run) {
@@ -588,16 +716,18 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
-		default:
-			if (optopt != 0 && optopt < 256)
-				tool_error("%s: unknown option -%c, or its value is missing", cmd,
-				           optopt);
-			else
-				tool_error("%s: unknown option %s, or its value is missing", cmd,
-				           argv[optind - 1]);
+		default: /* '?' or ':' */
+			option_error(cmd, c, argv);
 			fprintf(stderr, "Try 'subproc %s --help'.\n", cmd);
 			return -1;
 		}
+	}
+	if (o->foreground && (o->setsid || o->pgroup)) {
+		/* The child would leave our group, which --foreground keeps. */
+		tool_error("--foreground: not with --%s (it keeps the child in subproc's "
+		           "process group)",
+		           o->setsid ? "setsid" : "pgroup");
+		return -1;
 	}
 	if (o->stdio[0] != NULL && strcmp(o->stdio[0], "stdout") == 0) {
 		tool_error("--stdin: \"stdout\" is only for --stderr");
@@ -693,10 +823,9 @@ int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out)
 	}
 	if (o->setsid)
 		a->flags |= SUBPROC_SETSID;
-	if (o->pgroup) {
-		a->flags |= SUBPROC_SETPGID;
-		a->pgid = 0;
-	}
+	/* --pgroup sets nothing: its own group is the default, which the
+	 * caller sets up (with the terminal when it has one), unless
+	 * --foreground or --setsid. */
 	if (o->inherit_fds)
 		a->flags |= SUBPROC_INHERIT_FDS;
 	if (o->has_umask) {
