@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 static const char run_usage[] =
@@ -36,10 +37,14 @@ static const char common_help[] =
 	"      --stdout null|inherit|PATH\n"
 	"      --stderr null|inherit|stdout|PATH\n"
 	"      --append             open output PATHs for append, not truncated\n"
-	"      --rlimit NAME=SOFT[:HARD]  as prlimit(1): as, core, cpu, data, fsize,\n"
+	"      --rlimit NAME=SOFT:HARD, NAME=SOFT:, NAME=:HARD, NAME=VALUE\n"
+	"                           a resource limit, as prlimit(1): SOFT: leaves the\n"
+	"                           hard limit and :HARD the soft one as subproc has\n"
+	"                           it; VALUE sets both. NAME (any case, RLIMIT_\n"
+	"                           prefix allowed): as, core, cpu, data, fsize,\n"
 	"                           locks, memlock, msgqueue, nice, nofile, nproc,\n"
-	"                           rss, rtprio, rttime, sigpending, stack;\n"
-	"                           \"unlimited\" allowed; HARD defaults to SOFT\n"
+	"                           rss, rtprio, rttime, sigpending, stack; a limit\n"
+	"                           may be \"unlimited\" or \"infinity\"\n"
 	"      --umask OCTAL\n"
 	"      --user USER, --uid USER\n"
 	"                           run as USER (a name or a number) with the group\n"
@@ -261,55 +266,113 @@ static int parse_long(const char *opt, const char *s, int base, long min, long m
 	return 0;
 }
 
+/* A limit: a decimal number, "unlimited" or "infinity" (any case). */
 static int parse_rlim(const char *s, rlim_t *out)
 {
-	char *end;
 	unsigned long long v;
+	char *end;
 
-	if (strcmp(s, "unlimited") == 0 || strcmp(s, "infinity") == 0) {
+	if (strcasecmp(s, "unlimited") == 0 || strcasecmp(s, "infinity") == 0) {
 		*out = RLIM_INFINITY;
 		return 0;
 	}
+	if (*s < '0' || *s > '9') /* strtoull would take " 1", "+1", "-1" */
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+	if (errno != 0 || *end != '\0' || (unsigned long long)(rlim_t)v != v)
 		return -1;
 	*out = (rlim_t)v;
 	return 0;
 }
 
+static const char *rlim_text(rlim_t v, char *buf, size_t size)
+{
+	if (v == RLIM_INFINITY)
+		return "unlimited";
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/*
+ * --rlimit in prlimit(1)'s forms: NAME=SOFT:HARD, NAME=SOFT: and NAME=:HARD
+ * (the other limit unchanged: as subproc has it now, from getrlimit), and
+ * NAME=VALUE (both). NAME as prlimit's options name them or as
+ * RLIMIT_NAME, in any case.
+ */
 static int parse_rlimit(struct tool_opts *o, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
-	char value[64], *colon;
+	const char *eq = strchr(arg, '='), *name = arg;
+	size_t len, i, n = sizeof rlimit_names / sizeof rlimit_names[0];
+	char value[64], *colon, a[32], b[32];
+	struct rlimit want;
 	subproc_rlimit *l;
-	size_t i, n = sizeof rlimit_names / sizeof rlimit_names[0];
 
-	if (eq == NULL || strlen(eq + 1) >= sizeof value) {
-		tool_error("--rlimit: expected NAME=SOFT[:HARD], got %s", arg);
+	if (eq == NULL || eq == arg) {
+		tool_error("--rlimit: expected NAME=SOFT:HARD, NAME=SOFT:, NAME=:HARD or "
+		           "NAME=VALUE, got '%s'",
+		           arg);
 		return -1;
 	}
+	len = (size_t)(eq - arg);
+	if (len > 7 && strncasecmp(name, "RLIMIT_", 7) == 0) {
+		name += 7;
+		len -= 7;
+	}
 	for (i = 0; i < n; i++) {
-		if (strlen(rlimit_names[i].name) == (size_t)(eq - arg) &&
-		    strncmp(rlimit_names[i].name, arg, (size_t)(eq - arg)) == 0)
+		if (strlen(rlimit_names[i].name) == len &&
+		    strncasecmp(rlimit_names[i].name, name, len) == 0)
 			break;
 	}
 	if (i == n) {
-		tool_error("--rlimit: unknown resource in %s", arg);
+		tool_error("--rlimit: unknown resource '%.*s' in '%s'", (int)(eq - arg), arg, arg);
+		return -1;
+	}
+	if (eq[1] == '\0' || strcmp(eq + 1, ":") == 0) {
+		tool_error("--rlimit: no limit given in '%s'", arg);
+		return -1;
+	}
+	if (strlen(eq + 1) >= sizeof value) {
+		tool_error("--rlimit: limit too long in '%s'", arg);
+		return -1;
+	}
+	memcpy(value, eq + 1, strlen(eq + 1) + 1); /* length checked above */
+	if (getrlimit(rlimit_names[i].resource, &want) < 0) {
+		tool_error("--rlimit: getrlimit %s: %s", rlimit_names[i].name,
+		           subproc_strerror(-errno));
+		return -1;
+	}
+	colon = strchr(value, ':');
+	if (colon == NULL) {
+		if (parse_rlim(value, &want.rlim_cur) < 0) {
+			tool_error("--rlimit: bad limit '%s' in '%s'", value, arg);
+			return -1;
+		}
+		want.rlim_max = want.rlim_cur;
+	} else {
+		*colon = '\0';
+		if (value[0] != '\0' && parse_rlim(value, &want.rlim_cur) < 0) {
+			tool_error("--rlimit: bad soft limit '%s' in '%s'", value, arg);
+			return -1;
+		}
+		if (colon[1] != '\0' && parse_rlim(colon + 1, &want.rlim_max) < 0) {
+			tool_error("--rlimit: bad hard limit '%s' in '%s'", colon + 1, arg);
+			return -1;
+		}
+	}
+	if (want.rlim_cur > want.rlim_max) {
+		tool_error("--rlimit: the soft limit %s is above the hard limit %s in '%s'%s",
+		           rlim_text(want.rlim_cur, a, sizeof a),
+		           rlim_text(want.rlim_max, b, sizeof b), arg,
+		           colon != NULL && (value[0] == '\0' || colon[1] == '\0')
+		                   ? " (the limit not given is subproc's own)"
+		                   : "");
 		return -1;
 	}
 	if ((l = push(&o->rlimits, &o->nrlimits, sizeof *l)) == NULL)
 		return -1;
 	l->resource = rlimit_names[i].resource;
-	memcpy(value, eq + 1, strlen(eq + 1) + 1); /* length checked above */
-	colon = strchr(value, ':');
-	if (colon != NULL)
-		*colon = '\0';
-	if (parse_rlim(value, &l->limit.rlim_cur) < 0 ||
-	    parse_rlim(colon ? colon + 1 : value, &l->limit.rlim_max) < 0) {
-		tool_error("--rlimit: bad limit in %s", arg);
-		return -1;
-	}
+	l->limit = want;
 	return 0;
 }
 
