@@ -24,7 +24,10 @@ static const char run_usage[] =
 static const char pipe_usage[] =
 	"Usage: subproc pipe [OPTIONS] [--] CMD1 [ARG...] '|' CMD2 [ARG...] ...\n"
 	"Runs a pipeline without a shell: the argument | separates the stages,\n"
-	"stdout of each goes to stdin of the next, all in one process group.\n";
+	"stdout of each goes to stdin of the next, all in one process group.\n"
+	"An argument that is exactly \\| (backslash, bar) is no separator: its stage\n"
+	"gets a literal | there (subproc pipe -- echo a '\\|' b '|' cat prints a | b).\n"
+	"Every other argument, \\\\| too, reaches its stage as given.\n";
 
 static const char common_help[] =
 	"\n"
@@ -830,6 +833,17 @@ void tool_opts_free(struct tool_opts *o)
 	free(o->groups);
 	free(o->keep_fds);
 	memset(o, 0, sizeof *o);
+}
+
+bool tool_is_separator(char **arg)
+{
+	static char bar[] = "|";
+
+	if (strcmp(*arg, "|") == 0)
+		return true;
+	if (strcmp(*arg, "\\|") == 0)
+		*arg = bar;
+	return false;
 }
 
 static int stdio_apply(const struct tool_opts *o, subproc_cmd *cmd, int stream)

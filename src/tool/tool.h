@@ -69,6 +69,13 @@ void tool_opts_free(struct tool_opts *o);
  * 0 or a negative errno, after printing what failed. */
 int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out);
 
+/* For `pipe`, called once on each argument after the options, in order:
+ * true when *arg is the stage separator "|". The argument "\\|" (exactly
+ * that: backslash, bar) is no separator: *arg is then set to point at a
+ * static "|", for the stage to get a literal "|", and false returned; so
+ * is any other argument, left as it is. */
+bool tool_is_separator(char **arg);
+
 /* Prints "subproc: " and the message to stderr. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a failed start as "subproc: STEP PATH: ENAME: description". */
