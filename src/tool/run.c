@@ -396,7 +396,7 @@ int tool_pipe(int argc, char **argv)
 	for (int i = 0; i <= o.argc; i++) {
 		subproc_cmd *cmd = NULL;
 
-		if (i < o.argc && strcmp(o.argv[i], "|") != 0)
+		if (i < o.argc && !tool_is_separator(&o.argv[i]))
 			continue;
 		if ((size_t)i == start) {
 			tool_error("pipe: empty stage (two '|' in a row, or one at an end)");
