@@ -985,13 +985,14 @@ bool pid_dies(pid_t pid)
 	return false;
 }
 
-static bool group_empty_tell(pid_t pgid, bool tell)
+/* How many members of group pgid are in a state `want` accepts (printed
+ * when `tell`). */
+static int group_count(pid_t pgid, bool (*want)(char state), bool tell)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	bool empty = true;
+	int count = 0;
 
-	/* Members that are zombies count as gone: they only wait for init. */
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		char path[300], buf[512], *p;
 		int pgrp = 0;
@@ -1010,15 +1011,41 @@ static bool group_empty_tell(pid_t pgid, bool tell)
 		p = strrchr(buf, ')');
 		if (p == NULL || sscanf(p + 1, " %c %*d %d", &state, &pgrp) != 2)
 			continue;
-		if (pgrp == (int)pgid && state != 'Z' && state != 'X') {
+		if (pgrp == (int)pgid && want(state)) {
 			if (tell)
 				fprintf(stderr, "group %d has %s: %s\n", (int)pgid, e->d_name, buf);
-			empty = false;
+			count++;
 		}
 	}
 	if (d != NULL)
 		closedir(d);
-	return empty;
+	return count;
+}
+
+/* Members that are zombies count as gone: they only wait for init. */
+static bool is_live(char state)
+{
+	return state != 'Z' && state != 'X';
+}
+
+static bool is_stopped(char state)
+{
+	return state == 'T';
+}
+
+static bool group_empty_tell(pid_t pgid, bool tell)
+{
+	return group_count(pgid, is_live, tell) == 0;
+}
+
+bool group_has_stopped(pid_t pgid)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (group_count(pgid, is_stopped, false) > 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 bool group_empty(pid_t pgid)

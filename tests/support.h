@@ -223,6 +223,8 @@ bool pid_dies(pid_t pid);
 bool group_empty(pid_t pgid);
 /* group_empty within 10 s. */
 bool group_dies(pid_t pgid);
+/* True once a member of group pgid is stopped (state T), within 10 s. */
+bool group_has_stopped(pid_t pgid);
 /*
  * A shell script (for sh -c, written into buf) that starts a member of its
  * group that ignores SIGTERM, holds none of the script's streams and

@@ -5,6 +5,7 @@
  */
 #include "json.h"
 #include "support.h"
+#include "tool_run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,48 +21,6 @@
 #error "SUBPROC_TEST_TOOL must name the subproc tool"
 #endif
 #define TOOL SUBPROC_TEST_TOOL
-
-struct result {
-	int code; /* exit code, or 1000 + signal */
-	subproc_output out, err;
-};
-
-/* Runs the tool with `args`, feeding `in`; extra fds as in
- * subproc_cmd_extra_fd (NULL-free list of n). */
-static void tool_with(struct result *r, const char *const *args, const char *in, const int *extra,
-                      size_t nextra)
-{
-	const char *argv[64] = {TOOL};
-	subproc_cmd *cmd = NULL;
-	subproc_status st;
-	size_t n = 1;
-
-	for (; args[n - 1] != NULL; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	memset(r, 0, sizeof *r);
-	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
-	for (size_t i = 0; i < nextra; i++)
-		assert_int_equal(subproc_cmd_extra_fd(cmd, extra[i]), 0);
-	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
-	assert_int_equal(
-		subproc_cmd_communicate(cmd, in, in ? strlen(in) : 0, &r->out, &r->err, &st, NULL),
-		0);
-	r->code = subproc_status_exited(st.status) ? subproc_status_exit_code(st.status)
-	                                           : 1000 + subproc_status_signal(st.status);
-	subproc_cmd_free(cmd);
-}
-
-static void tool(struct result *r, const char *const *args)
-{
-	tool_with(r, args, NULL, NULL, 0);
-}
-
-static void result_free(struct result *r)
-{
-	subproc_output_free(&r->out);
-	subproc_output_free(&r->err);
-}
 
 /* Runs `subproc run OPTIONS -- PATH PROBE-ARGS`, PATH the probe or a copy,
  * and parses the probe's report from stdout. */

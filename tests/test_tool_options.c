@@ -10,6 +10,7 @@
 #include "json.h"
 #include "support.h"
 #include "tool.h"
+#include "tool_run.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -27,37 +28,6 @@
 /* A child that a timeout that does not fire lets run too long for a test to
  * wait: a failing check shows as exit 0 after this, not as a hang. */
 #define SLEEPS_LONG "10"
-
-struct result {
-	int code; /* exit code, or 1000 + signal */
-	subproc_output out, err;
-};
-
-/* Runs the tool with `args` (after the tool's path). */
-static void tool(struct result *r, const char *const *args)
-{
-	const char *argv[64] = {TOOL};
-	subproc_cmd *cmd = NULL;
-	subproc_status st;
-	size_t n = 1;
-
-	for (; args[n - 1] != NULL; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	memset(r, 0, sizeof *r);
-	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
-	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
-	assert_int_equal(subproc_cmd_communicate(cmd, NULL, 0, &r->out, &r->err, &st, NULL), 0);
-	r->code = subproc_status_exited(st.status) ? subproc_status_exit_code(st.status)
-	                                           : 1000 + subproc_status_signal(st.status);
-	subproc_cmd_free(cmd);
-}
-
-static void result_free(struct result *r)
-{
-	subproc_output_free(&r->out);
-	subproc_output_free(&r->err);
-}
 
 static const char *text_of(const subproc_output *o)
 {

@@ -8,7 +8,6 @@
  */
 #include "support.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -332,40 +331,6 @@ static void test_tool_stop_pipe_terminal(void **state)
 	(void)state;
 	snprintf(script, sizeof script, "%s pipe -- head -c 4 '|' cat && echo piped", TOOL);
 	term_script(script, "abc\n", "piped");
-}
-
-/* True once a process of group `pgid` is stopped (state T), within 10 s. */
-static bool group_has_stopped(pid_t pgid)
-{
-	for (int i = 0; i < 1000; i++) {
-		DIR *d = opendir("/proc");
-		struct dirent *e;
-		bool found = false;
-
-		while (d != NULL && (e = readdir(d)) != NULL && !found) {
-			char path[300], buf[512], state = 0, *p;
-			int pgrp = 0;
-			FILE *f;
-			size_t n;
-
-			snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-			if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
-			    (f = fopen(path, "re")) == NULL)
-				continue;
-			n = fread(buf, 1, sizeof buf - 1, f);
-			fclose(f);
-			buf[n] = '\0';
-			p = strrchr(buf, ')');
-			found = p != NULL && sscanf(p + 1, " %c %*d %d", &state, &pgrp) == 2 &&
-			        pgrp == (int)pgid && state == 'T';
-		}
-		if (d != NULL)
-			closedir(d);
-		if (found)
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 /* Ctrl-Z stops the child, which holds the terminal; the tool stops too,
