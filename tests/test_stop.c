@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -377,6 +378,67 @@ static void test_stop_reading_ends_with_the_grace(void **state)
 	subproc_cmd_free(cmd);
 }
 
+/*
+ * Without an eventfd for the wake-up (refused, or no fd left) and without
+ * a pidfd (the fork path with pidfd_open refused), the engine falls back to
+ * looking every few ms: a stop from another thread still gets its SIGKILL,
+ * and a group member that ignores the signal still goes.
+ */
+static int check_without_eventfd_or_pidfd(void *arg)
+{
+	char *dir = tempdir_make(), script[1024];
+	subproc_cmd *cmd = NULL;
+	struct stopper s = {0};
+	subproc_status st;
+	pthread_t t;
+	pid_t member;
+	int rc;
+
+	(void)arg;
+	if (seccomp_fail(__NR_eventfd2, SECCOMP_ANY_ARG, 0, ENOSYS) < 0 ||
+	    seccomp_fail(__NR_pidfd_open, SECCOMP_ANY_ARG, 0, ENOSYS) < 0)
+		SKIP_FORKED("seccomp is not available");
+
+	CHECK(subproc_cmd_new(&cmd, ARGS(SH, "-c", "trap '' TERM; echo ready; exec sleep 100")) ==
+	      0);
+	subproc_cmd_attr(cmd)->launch = SUBPROC_LAUNCH_FORK;
+	CHECK(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE) == 0);
+	CHECK(subproc_cmd_timeout(cmd, 0, SIGTERM, 200) == 0);
+	CHECK(subproc_cmd_start(cmd, NULL) == 0);
+	CHECK(subproc_pidfd(subproc_cmd_proc(cmd)) == -1);
+	read_ready(cmd);
+	s.cmd = cmd;
+	CHECK(pthread_create(&t, NULL, stop_later, &s) == 0);
+	rc = subproc_cmd_wait(cmd, &st);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(rc == 0 && s.rc == 0);
+	CHECK(subproc_status_signal(st.status) == SIGKILL);
+	subproc_cmd_free(cmd);
+
+	survivor_script(script, sizeof script, dir, "exec sleep 100");
+	CHECK(subproc_cmd_new(&cmd, ARGS(SH, "-c", script)) == 0);
+	subproc_cmd_attr(cmd)->launch = SUBPROC_LAUNCH_FORK;
+	subproc_cmd_attr(cmd)->flags |= SUBPROC_SETPGID;
+	CHECK(subproc_cmd_timeout(cmd, 1500, SIGTERM, 300) == 0);
+	CHECK(subproc_cmd_run(cmd, &st, NULL) == -ETIMEDOUT);
+	CHECK(subproc_status_signal(st.status) == SIGTERM);
+	member = pid_file(dir, "s");
+	CHECK(member > 1);
+	rc = group_dies(subproc_pid(subproc_cmd_proc(cmd)));
+	if (!rc)
+		kill(member, SIGKILL);
+	CHECK(rc);
+	subproc_cmd_free(cmd);
+	tempdir_remove(dir);
+	return 0;
+}
+
+static void test_stop_without_eventfd_or_pidfd(void **state)
+{
+	(void)state;
+	assert_forked(check_without_eventfd_or_pidfd, NULL);
+}
+
 TEST_MAIN(cmocka_unit_test(test_stop_survivor_by_wait),
           cmocka_unit_test(test_stop_survivor_by_output),
           cmocka_unit_test(test_stop_survivor_in_pipeline_wait),
@@ -386,4 +448,5 @@ TEST_MAIN(cmocka_unit_test(test_stop_survivor_by_wait),
           cmocka_unit_test(test_stop_pipeline_from_another_thread),
           cmocka_unit_test(test_stop_wait_fd), cmocka_unit_test(test_stop_on_signal),
           cmocka_unit_test(test_stop_limit_sends_the_timeout_signal),
-          cmocka_unit_test(test_stop_reading_ends_with_the_grace))
+          cmocka_unit_test(test_stop_reading_ends_with_the_grace),
+          cmocka_unit_test(test_stop_without_eventfd_or_pidfd))
