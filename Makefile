@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # subproc: the commands a user types. CMake does the building, in $(BUILD_DIR).
 #
 #   make                 configure (the first time) and build

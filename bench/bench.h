@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The benchmark driver's pieces: samples and results (report.c), the ways
  * to start a child (methods.c), the peers (peers.c) and the scenarios

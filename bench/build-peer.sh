@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds one peer without failing the build: a peer that cannot be built is
 # reported as missing by the benchmark, with the reason left here in
 # OUTPUT.missing, instead of stopping every other measurement.

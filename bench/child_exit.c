@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The smallest child: its whole program is one exit_group(0). Built with
  * -nostdlib -static, so the kernel maps one page and there is no dynamic

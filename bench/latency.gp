@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The picture of bench/RESULTS.md: median start+wait latency of each method
 # in each start scenario (log scale, so that fork in a 1 GiB parent fits
 # beside the rest), and below it the throughput of capture and communicate.

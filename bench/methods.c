@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The ways of starting a child that the driver runs in its own process:
  * subproc on each launch path, glibc's posix_spawn, fork and vfork with

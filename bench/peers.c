@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Running the peers. Each peer is a program that times its own spawns, so
  * its interpreter or runtime start-up stays out of the samples; the driver

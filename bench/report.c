@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Samples, statistics and the three outputs: the CSV of every row, the
  * markdown tables, and the data files that latency.gp plots.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawn-bench: every way of starting a child, side by side, in one run.
  *

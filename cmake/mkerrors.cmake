@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The errno and signal name tables (as Go's mkerrors.sh makes them): the names come from
 # the system headers as the C compiler sees them, not from a hand-typed list.
 #

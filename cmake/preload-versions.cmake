@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The preload library's symbol versions, read from the C library it is to
 # stand in for. Run at build time (src/CMakeLists.txt) as
 #

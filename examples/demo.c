@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc-demo: start a shell, wait for it, and show what a failed start
  * reports. Exits 0 when everything behaved as expected.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared by the fuzz targets: reading choices out of the fuzzer's bytes,
  * and the invariants every input must keep: the fds the process had, and

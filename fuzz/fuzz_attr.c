@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzzes the proc layer: random attributes, argv and environments given to
  * subproc_start. Whatever the input, the call either starts /bin/true (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fuzzes the cmd layer: random sequences of command calls (environment,
  * directory, streams, extra fds, caps, timeouts), then run, output,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang (ASan+UBSan, the library
 # instrumented for coverage) and runs each for SECONDS (default 60) over
 # the committed corpus in fuzz/corpus/TARGET. New inputs go to a temporary

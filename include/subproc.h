@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc: start, wait for, signal and exec child processes.
  *

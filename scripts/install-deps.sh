@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # shellcheck disable=SC2086 # $PACKAGES and $missing split into words on purpose
 # Installs the Debian packages the machine lacks for:
 #   (no option)  make check: the test suite

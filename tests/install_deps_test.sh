@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # scripts/install-deps.sh against fake dpkg, dpkg-query and apt-get on PATH:
 # a package installed for two architectures counts as installed (and
 # apt-get is not run), an "all" package too, a missing one is installed,

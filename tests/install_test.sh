@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the build into a temporary prefix and uses it as a consumer would:
 # examples/demo.c built with pkg-config and with find_package (shared and
 # static), and the installed tool run. Exits 77 (skipped) for a sanitizer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A small JSON reader for the tests, so that the tool's --json reports are
  * checked parsed, not grepped. Strict RFC 8259 except that numbers are kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc-posix-prog: an ordinary program written against <spawn.h>, which
  * knows nothing of subproc and is linked against libc alone, for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc-probe: the child the tests start. It reports what a child sees of
  * its process (ids, session, terminal, credentials, fds, limits, signals,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc-spawn-compat-prog: a program as if linked against glibc before
  * 2.15, whose posix_spawn and posix_spawnp are the old symbol versions

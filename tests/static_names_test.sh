@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The libraries define no global symbol outside the subproc_ namespace:
 # nm finds none in libsubproc.a (subproc__ is the internal prefix) or in
 # libsubproc.so's dynamic table (subproc_ only), and a program that defines

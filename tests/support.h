@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the test programs: run the probe and read its report,
  * count fds, check that no child is left, make temporary directories, and

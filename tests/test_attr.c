@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Attributes of the child, each checked from inside the child by the probe:
  * directory, environment, umask, resource limits, credentials, chroot, PATH

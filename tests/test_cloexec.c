@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Close-on-exec helpers: every fd they create is close-on-exec from birth,
  * and errors come back as -errno with nothing created.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Commands (the cmd layer): every stdio mode, environment operations,
  * communicate at every size, output caps, timeouts of whole process trees,

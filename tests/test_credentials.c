@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Starts that change credentials: what the child gets (groups, limits) and
  * what the caller must keep (its dumpable flag). Root only: each test skips

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc_exec: replacing the calling process. Each success runs in a forked
  * subprocess, which becomes the probe; a failure returns to the caller.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Failed starts: each names its step and errno, and leaves nothing behind
  * (no child, running or zombie; no fd; *out NULL). start_fails checks all of

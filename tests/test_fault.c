@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fault injection: each system call that the parent side of a start, a wait,
  * a signal or a communicate makes is made to fail once, and the failure must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The fd map, and the fds a child does not get. Each child fd is compared,
  * by device and inode, with the parent's fd it should be.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Hostile conditions the caller's process may be in while it starts, waits
  * for or talks to a child: the process limit reached, a small fd limit, an

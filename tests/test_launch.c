@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Launch paths. A seccomp filter makes clone3 fail with ENOSYS and clone
  * with CLONE_VM fail with EPERM, so each path shows itself: fork still

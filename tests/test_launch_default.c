@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The default launch, with no SUBPROC_LAUNCH: clone3, falling back to clone
  * when clone3 is refused with ENOSYS or with EPERM (as a container's seccomp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc_lookpath: execvp's search, with Go's refusal of matches found only
  * through "." or another relative PATH entry.

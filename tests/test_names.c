@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Names: errno, signal and step names, and the texts built from them.
  */

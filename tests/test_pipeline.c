@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Pipelines: stages wired stdout to stdin, one process group, per-stage
  * statuses and pipefail, communicate on the ends, timeouts that stop every

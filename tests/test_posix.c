@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc_posix_spawn against glibc's posix_spawn, which is the truth here.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libsubproc-preload.so under unmodified programs: C programs written
  * against <spawn.h> (posix_prog.c, spawn_compat_prog.c) and python3's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The probe, checked with plain fork and execve (no library): every other
  * test trusts what the probe reports, so the probe must be shown to report

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Sessions, process groups and terminals, seen from inside the child. The
  * checks that need a controlling terminal run in a forked subprocess that

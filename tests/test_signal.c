@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Signals in the child: the mask (the calling thread's, or attr.sigmask),
  * dispositions (handled ones reset, ignored ones kept unless

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Wait-status decoding on statuses built with the system's own encodings;
  * statuses from real children are checked in test_wait.c.

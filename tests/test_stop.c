@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The stop engine, seen from the processes: a stop reaches the whole group
  * through every call that waits (wait, output, a pipeline's wait and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Stress: 4 threads each run 2,000 commands through communicate while 2
  * other threads keep creating and closing pipes, sockets and files, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Starts in a busy, multithreaded parent: other threads creating fds
  * without O_CLOEXEC, several threads starting children at once, holders of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The subproc tool: every option of run and pipe seen from the child (the
  * probe), every exit-status rule, the JSON report parsed, and the error

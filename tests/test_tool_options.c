@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The option parser of `subproc run` and `subproc pipe`: durations as GNU
  * timeout takes them, --foreground, --preserve-status and -v, the error

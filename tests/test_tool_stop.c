@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How `subproc run` and `subproc pipe` stop what they run, as their parent
  * sees it: the exit status against GNU timeout's for a table of scenarios

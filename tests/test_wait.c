@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Waiting, signalling and releasing: statuses from real children, timeouts,
  * stop and continue, rusage, the pidfd, and what happens after the reap.

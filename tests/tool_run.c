@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Running the subproc tool from a test: see tool_run.h.
  */

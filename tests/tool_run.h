@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Running the subproc tool from a test (the tool tests share it): its exit
  * code or death by signal, and what it wrote.

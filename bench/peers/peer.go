@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Peer: Go's os/exec.
 //
 // Usage: peer-go MODE COUNT HEAP_MIB NFDS BYTES CHILD [ARGS...]

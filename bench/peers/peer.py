@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Peer: Python's subprocess module.
 
 Usage: peer.py MODE COUNT HEAP_MIB NFDS BYTES CHILD [ARGS...]

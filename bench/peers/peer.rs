@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Peer: Rust's std::process (std only).
 //
 // Usage: peer-rust MODE COUNT HEAP_MIB NFDS BYTES CHILD [ARGS...]

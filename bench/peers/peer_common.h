@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the C peers share: the command line every peer takes, the parent's
  * ballast (touched heap, open fds), and the sample output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Peer: GLib's g_spawn_sync, with the default flags (which close the
  * parent's other fds in the child) and, for capture, its standard_output.

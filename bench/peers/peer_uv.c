@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Peer: libuv's uv_spawn, one loop run per child (spawn, read, exit
  * callback, close), as a libuv program would run a command.

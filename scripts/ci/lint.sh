@@ -1,6 +1,8 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Static analysis, failing on any finding: clang-tidy with the committed
-# .clang-tidy over the library and tool sources, and cppcheck.
+# .clang-tidy over the library and tool sources, cppcheck, the stack frames
+# and the license lines.
 #
 # usage: scripts/ci/lint.sh   (BUILD_DIR with compile_commands.json, default build-lint)
 set -eu
@@ -31,6 +33,14 @@ find "$stack/src/CMakeFiles/subproc_objects.dir" -name '*.su' -exec cat {} + |
 		$2 + 0 > max || $3 ~ /dynamic/ && $3 !~ /bounded/ {
 			print "stack: " $1 " uses " $2 " bytes (" $3 "), more than " max; bad = 1 }
 		END { exit bad }' || status=1
+
+# Every source file says its license in its first two lines (after a #! line).
+echo "== SPDX license lines"
+git ls-files -- '*.c' '*.h' '*.S' '*.in' '*.cmake' '*.sh' '*.go' '*.rs' '*.py' '*.gp' \
+	'CMakeLists.txt' '*/CMakeLists.txt' Makefile .ci/run 'man/*.[0-9]' 'debian/rules' \
+	'*.bash' | grep -v '^fuzz/corpus/' | while read -r f; do
+	head -n 2 "$f" | grep -q 'SPDX-License-Identifier: MIT' || { echo "no SPDX line: $f"; exit 1; }
+done || status=1
 
 [ $status = 0 ] && echo "lint: no findings"
 exit $status

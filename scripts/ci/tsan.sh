@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the multithreaded tests (threads, stress, commands, pipelines, stops) under
 # ThreadSanitizer, failing on any report, on every launch path. The child's
 # code is built with no instrumentation (src/CMakeLists.txt) and both

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the tests of the fork launch path under valgrind's memcheck, failing
 # on any error or definite leak. Only the fork path: valgrind turns
 # clone(CLONE_VM|CLONE_VFORK) into a plain fork, so the clone3 and clone

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A command: argv, environment, standard streams, start, wait, free.
  */

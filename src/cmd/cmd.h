@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The cmd layer, between proc and the front ends: a command (Go's exec.Cmd).
  * It builds argv and the environment, wires the standard streams, and

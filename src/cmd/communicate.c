@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Feeding and reading a child at once, without deadlock (communicate and
  * output).

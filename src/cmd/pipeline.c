@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Pipelines: N commands, stdout of each into stdin of the next, in one
  * process group so that one signal reaches every stage.

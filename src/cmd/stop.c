@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The stop engine: the one place that waits for children and stops them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The posix_spawn front end: what spawn.c shares with
  * the preload library. Hidden in both libraries.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libsubproc-preload.so: the posix_spawn family under its real names, so
  * that `LD_PRELOAD=libsubproc-preload.so PROGRAM` runs an unmodified

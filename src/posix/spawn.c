@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix_spawn over subproc's engine (a front end, above the proc layer).
  *

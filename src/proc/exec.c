@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Exec in place (as Go's syscall.Exec): the environment defaults to the
  * current one.

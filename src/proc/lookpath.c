@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * PATH search, done in the parent so the child only execs. It follows
  * execvp's rules (first executable regular file wins; EACCES if something

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * From a subproc_attr to a sys_plan: everything the child needs is checked
  * and laid out here, in the parent, so the child only follows the list.

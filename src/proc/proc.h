@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The proc layer, between sys and cmd: a process. It validates what the
  * caller described, compiles it into a sys_plan, and turns what sys reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A started child: start, wait, signal, release (as Go's os.Process).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A start described the way posix_spawn describes one (the posix front end
  * is its caller): the caller's fds are inherited, file actions run in the

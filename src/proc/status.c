@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Wait-status decoding, as Go's syscall.WaitStatus methods.
  */

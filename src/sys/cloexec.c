@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Close-on-exec helpers and the fork lock (Go's syscall.ForkLock).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The two CLONE_VM launches for x86_64, as raw system calls:
  *

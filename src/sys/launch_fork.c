@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The portable launch: fork, with a close-on-exec status pipe (as Go's forkExec).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Launching on Linux: clone3 or clone with CLONE_VM|CLONE_VFORK, and the
  * choice between them and the fork path.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Errno and signal names, from the tables that cmake/mkerrors.cmake generates
  * out of the system headers. Every string returned is static, and nothing

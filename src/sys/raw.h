@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Raw system calls for the child between launch and execve, and for the few
  * parent-side calls that must not go through libc.

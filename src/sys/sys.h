@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sys layer, the lowest of the four (sys, proc, cmd, front ends): the
  * kernel boundary.

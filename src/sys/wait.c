@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Raw waiting. On Linux waitid is called as the kernel offers it, with a
  * fifth argument for the child's rusage (what wait4 would give) and P_PIDFD

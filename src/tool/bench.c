@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `subproc bench`: a quick look at this machine's ways of starting a
  * process, subproc's launch paths beside posix_spawn, fork+execve and

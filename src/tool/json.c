@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The --json report: one object per run, written with stdio. Strings are
  * escaped as RFC 8259 requires; bytes that are not UTF-8 pass unchanged.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subproc: the command-line tool. Dispatches to run, pipe and bench.
  */

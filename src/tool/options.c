@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The options of `subproc run` and `subproc pipe`: parsing, help, and
  * turning them into a command's settings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * `subproc run` and `subproc pipe`: start, forward signals, time out, wait,
  * report, and exit as GNU timeout does.

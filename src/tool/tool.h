@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The subproc tool (a front end, above the cmd layer): `subproc run`,
  * `subproc pipe` and `subproc bench`, built only on the public API of
