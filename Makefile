@@ -5,6 +5,7 @@
 #   make demo            build, then run the subproc tool on a built-in example
 #   make check           install missing packages, build with the tests, run them
 #   make install         PREFIX=/usr/local DESTDIR= (both passed through)
+#   make uninstall       remove what the last `make install` from $(BUILD_DIR) wrote
 #   make clean           remove $(BUILD_DIR)
 #   make format          clang-format the sources in place
 #   make format-check    fail if any source is not clang-formatted
@@ -39,7 +40,7 @@ endif
 FORMAT_FILES = $(shell find include src tests examples fuzz bench -type f -name '*.[ch]' 2>/dev/null) \
 	$(wildcard *.c *.h)
 
-.PHONY: all demo check deps install clean format format-check bench
+.PHONY: all demo check deps install uninstall clean format format-check bench
 
 # $(call configure,TESTING): run CMake when $(BUILD_DIR) is new (with
 # BUILD_TESTING=TESTING), when CMAKE_FLAGS are given, or when TESTING is ON
@@ -98,6 +99,10 @@ deps:
 
 install: all
 	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD_DIR) --prefix "$(PREFIX)"
+
+# The files come from $(BUILD_DIR)/install_manifest.txt (DESTDIR included).
+uninstall:
+	$(CMAKE) --build $(BUILD_DIR) --target uninstall
 
 clean:
 	rm -rf $(BUILD_DIR)

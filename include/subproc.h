@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 /** The library's version, as "MAJOR.MINOR.PATCH". */
-#define SUBPROC_VERSION "0.1.0"
+#define SUBPROC_VERSION "0.2.0"
 
 /** Returns the version of the library actually linked, as SUBPROC_VERSION. */
 SUBPROC_API const char *subproc_version(void);

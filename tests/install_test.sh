@@ -23,23 +23,32 @@ prefix=$tmp/prefix
 
 DESTDIR= cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
 	{ cat "$tmp/install.log"; exit 1; }
-for f in bin/subproc lib/libsubproc.so lib/libsubproc.so.0 lib/libsubproc.a \
-	include/subproc.h lib/pkgconfig/subproc.pc lib/cmake/subproc/subprocConfig.cmake \
-	share/man/man1/subproc.1 share/man/man3/subproc.3; do
+# GNUInstallDirs' choice for this build (lib, or lib/<multiarch> under /usr).
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
+[ -n "$libdir" ] || { echo "no CMAKE_INSTALL_LIBDIR in $build/CMakeCache.txt"; exit 1; }
+for f in bin/subproc "$libdir/libsubproc.so" "$libdir/libsubproc.so.0" "$libdir/libsubproc.a" \
+	include/subproc.h "$libdir/pkgconfig/subproc.pc" "$libdir/cmake/subproc/subprocConfig.cmake" \
+	share/man/man1/subproc.1 share/man/man3/subproc.3 share/man/man3/subproc_cmd_new.3; do
 	[ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
+# man finds a page for every function from the installed tree.
+if command -v man >/dev/null; then
+	for f in $(nm -D --defined-only "$prefix/$libdir/libsubproc.so" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }'); do
+		MANPATH=$prefix/share/man man -w "$f" >/dev/null 2>&1 || { echo "man $f: no page"; exit 1; }
+	done
+fi
 
 # Only subproc_ names leave the shared library.
-others=$(nm -D --defined-only "$prefix/lib/libsubproc.so" | awk '{print $3}' |
+others=$(nm -D --defined-only "$prefix/$libdir/libsubproc.so" | awk '$2 != "A" {print $3}' |
 	grep -v '^subproc_' || true)
 [ -z "$others" ] || { echo "exported besides subproc_*: $others"; exit 1; }
 
 echo "== pkg-config"
-PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 export PKG_CONFIG_PATH
 # shellcheck disable=SC2046 # word splitting of the flags is the point
 "$cc" -std=c17 -o "$tmp/demo-pc" "$src/examples/demo.c" $(pkg-config --cflags --libs subproc)
-LD_LIBRARY_PATH=$prefix/lib "$tmp/demo-pc"
+LD_LIBRARY_PATH=$prefix/$libdir "$tmp/demo-pc"
 # shellcheck disable=SC2046
 "$cc" -std=c17 -static -o "$tmp/demo-pc-static" "$src/examples/demo.c" \
 	$(pkg-config --cflags --static --libs subproc) 2>"$tmp/static.log" &&
@@ -56,4 +65,10 @@ cmake --build "$tmp/consumer" >>"$tmp/consumer.log" || { cat "$tmp/consumer.log"
 echo "== the installed tool"
 "$prefix/bin/subproc" --version
 "$prefix/bin/subproc" run -- true
+echo "== make uninstall"
+make -s -C "$src" uninstall BUILD_DIR="$build" >"$tmp/uninstall.log" ||
+	{ cat "$tmp/uninstall.log"; exit 1; }
+left=$(find "$prefix" ! -type d)
+[ -z "$left" ] || { echo "left after make uninstall: $left"; exit 1; }
+[ ! -e "$prefix/$libdir/cmake/subproc" ] || { echo "left after make uninstall: $libdir/cmake/subproc"; exit 1; }
 echo "install test: ok"

@@ -36,7 +36,7 @@ find "$stack/src/CMakeFiles/subproc_objects.dir" -name '*.su' -exec cat {} + |
 
 # Every source file says its license in its first two lines (after a #! line).
 echo "== SPDX license lines"
-git ls-files -- '*.c' '*.h' '*.S' '*.in' '*.cmake' '*.sh' '*.go' '*.rs' '*.py' '*.gp' \
+git ls-files -- '*.c' '*.h' '*.S' '*.in' '*.cmake' '*.sh' '*.awk' '*.map' '*.go' '*.rs' '*.py' '*.gp' \
 	'CMakeLists.txt' '*/CMakeLists.txt' Makefile .ci/run 'man/*.[0-9]' 'debian/rules' \
 	'*.bash' | grep -v '^fuzz/corpus/' | while read -r f; do
 	head -n 2 "$f" | grep -q 'SPDX-License-Identifier: MIT' || { echo "no SPDX line: $f"; exit 1; }
