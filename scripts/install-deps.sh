@@ -3,7 +3,8 @@
 # shellcheck disable=SC2086 # $PACKAGES and $missing split into words on purpose
 # Installs the Debian packages the machine lacks for:
 #   (no option)  make check: the test suite
-#   --ci         also .ci/run's other stages (clang, the analysers, valgrind)
+#   --ci         also .ci/run's other stages (clang, the analysers, valgrind,
+#                abidiff)
 #   --bench      make bench: gnuplot and the peers' toolchains and libraries;
 #                for it nothing is fatal, a peer that cannot be had is
 #                reported as missing in the results
@@ -23,6 +24,7 @@ optional=false
 case "${1:-}" in
 --ci)
 	PACKAGES="$PACKAGES
+abigail-tools
 clang
 clang-tidy
 cppcheck

@@ -61,6 +61,21 @@ cmake -S "$src/tests/consumer" -B "$tmp/consumer" -DCMAKE_C_COMPILER="$cc" \
 cmake --build "$tmp/consumer" >>"$tmp/consumer.log" || { cat "$tmp/consumer.log"; exit 1; }
 "$tmp/consumer/demo-shared"
 "$tmp/consumer/demo-static"
+# The package's compatibility rule (README, "Versions"): the same major
+# from the version asked for on, never another major.
+for want in 0.1 0.2.0; do
+	cmake -S "$src/tests/consumer" -B "$tmp/want-$want" -DCMAKE_C_COMPILER="$cc" \
+		-DCMAKE_PREFIX_PATH="$prefix" -DSUBPROC_DEMO_SOURCE="$src/examples/demo.c" \
+		-DSUBPROC_WANT=$want >"$tmp/want.log" 2>&1 || { cat "$tmp/want.log"; echo "find_package(subproc $want) failed"; exit 1; }
+done
+for want in 1.0 0.3; do
+	if cmake -S "$src/tests/consumer" -B "$tmp/want-$want" -DCMAKE_C_COMPILER="$cc" \
+		-DCMAKE_PREFIX_PATH="$prefix" -DSUBPROC_DEMO_SOURCE="$src/examples/demo.c" \
+		-DSUBPROC_WANT=$want >"$tmp/want.log" 2>&1; then
+		echo "find_package(subproc $want) accepted version $(sed -n 's/^#define SUBPROC_VERSION "\(.*\)"/\1/p' "$src/include/subproc.h")"
+		exit 1
+	fi
+done
 
 echo "== the installed tool"
 "$prefix/bin/subproc" --version
