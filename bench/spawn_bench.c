@@ -527,7 +527,8 @@ static struct rss_result rss_scenario(const char *self, const char *child, int f
 }
 
 /* ------------------------------------------------------------------------ */
-/* The targets of issue 6, judged on this run.                               */
+/* The targets (listed in docs/ARCHITECTURE.md, "Benchmarks"), judged on    */
+/* this run.                                                                */
 /* ------------------------------------------------------------------------ */
 
 static double median(const char *scen, const char *child, const char *m, int threads)
@@ -569,8 +570,7 @@ static void targets(FILE *f, const struct rss_result *rss)
 			best = r->mib_s, best_peer = peers[i].name;
 	}
 
-	fprintf(f,
-	        "## Targets (issue 6)\n\n| target | measured | verdict |\n| --- | --- | --- |\n");
+	fprintf(f, "## Targets\n\n| target | measured | verdict |\n| --- | --- | --- |\n");
 	have = sp > 0 && ps > 0;
 	fprintf(f,
 	        "| start+wait, small parent, -nostdlib child: subproc <= 0.80x glibc posix_spawn "

@@ -500,7 +500,8 @@ static void test_path_search_inside_chroot(void **state)
 	assert_true(start_fails("env", (char *const[]){"env", NULL}, &attr, -ENOENT,
 	                        SUBPROC_STEP_LOOKPATH, &err));
 	/* The symlink resolves inside the root with openat2 (Linux 5.6);
-	 * without it the search cannot follow it, as documented. */
+	 * without it the search cannot follow it, as check_in_root in
+	 * src/proc/lookpath.c documents. */
 	attr.env = in_root;
 	if (!have_openat2()) {
 		free(probe);

@@ -331,7 +331,8 @@ static void test_fault_fork_eagain(void **state)
 /* --- pipe2 --------------------------------------------------------------------- */
 
 /* Regression: the fork path's status pipe failing was reported as step
- * "launch", though the header gives it a step of its own. */
+ * "launch", though include/subproc.h gives it a step of its own
+ * (SUBPROC_STEP_PIPE). */
 static void test_fault_pipe2_status_pipe(void **state)
 {
 	subproc_attr attr = {.launch = SUBPROC_LAUNCH_FORK};

@@ -411,7 +411,8 @@ static int check_all_blocked(void *arg)
 	CHECK(sigprocmask(SIG_SETMASK, &all, NULL) == 0);
 	CHECK(sigprocmask(SIG_SETMASK, NULL, &all) == 0);
 
-	/* The child gets the caller's mask, as documented. */
+	/* The child gets the caller's mask, as include/subproc.h documents
+	 * at subproc_attr. */
 	CHECK(probe_run(NULL, NULL, &r) == 0);
 	CHECK(report_exited_ok(&r));
 	sigmask_text(&all, mask, sizeof mask);
@@ -544,10 +545,11 @@ static void test_hostile_sigalrm_storm(void **state)
 	assert_forked(check_alarm_storm, NULL);
 }
 
-/* What subproc_start needs of the fd table, exactly as documented: one
- * free fd on the clone paths (the pidfd), two on the fork path (its status
- * pipe; the pidfd comes after the pipe is closed). One fewer fails with
- * EMFILE at the step that needed it, and leaves nothing behind. */
+/* What subproc_start needs of the fd table, exactly as include/subproc.h
+ * documents at subproc_start: one free fd on the clone paths (the pidfd),
+ * two on the fork path (its status pipe; the pidfd comes after the pipe is
+ * closed). One fewer fails with EMFILE at the step that needed it, and
+ * leaves nothing behind. */
 static int check_fds_needed(void *arg)
 {
 	const char *path = launch_path();

@@ -4,7 +4,7 @@
  * through every call that waits (wait, output, a pipeline's wait and
  * communicate), a stopped child is continued, a stop from another thread
  * wakes the wait, a wait can watch the caller's fd, and the limit and
- * notify hooks send and report what the header says.
+ * notify hooks send and report what include/subproc.h says.
  *
  * Bounds on durations are tens of seconds against an expected fraction of
  * one: a test fails only when a stop did not happen at all.

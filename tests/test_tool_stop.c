@@ -116,7 +116,8 @@ static void test_tool_stop_as_gnu_timeout(void **state)
 	}
 }
 
-/* The cases: nothing of the child's group outlives a stop. */
+/* The stop engine's promise (docs/ARCHITECTURE.md, "The stop engine"):
+ * nothing of the child's group outlives a stop. */
 static void test_tool_stop_no_survivor(void **state)
 {
 	char *dir = tempdir_make(), script[1024];

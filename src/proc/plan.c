@@ -2,8 +2,9 @@
 /*
  * From a subproc_attr to a sys_plan: everything the child needs is checked
  * and laid out here, in the parent, so the child only follows the list.
- * The order of the steps is the one the header documents; each is where it
- * is for a reason given beside it.
+ * The order of the steps is the one include/subproc.h documents at
+ * subproc_attr (docs/ARCHITECTURE.md, "The child's contract", lists it
+ * with the ops); each is where it is for a reason given beside it.
  */
 #include "proc.h"
 

@@ -417,7 +417,8 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 		r = sys_launch_fork(plan, pid, res);
 		if (r == 0 && !plan->no_pidfd) {
 			/* Safe from pid reuse: nobody but us reaps this child
-			 * unless the caller reaps every child (documented). */
+			 * unless the caller reaps every child (documented at
+			 * subproc_wait in include/subproc.h). */
 			int p = sys_pidfd_open(*pid);
 			*pidfd = p >= 0 ? p : -1;
 		}
