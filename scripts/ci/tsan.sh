@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs the multithreaded tests (threads, stress, commands, pipelines, stops) under
 # ThreadSanitizer, failing on any report, on every launch path. The child's
-# code is built with no instrumentation (src/CMakeLists.txt) and both
-# CLONE_VM launches are raw system calls, so TSan never runs in a child
+# code is built with no instrumentation (src/CMakeLists.txt) and on x86_64
+# both CLONE_VM launches are raw system calls, so TSan never runs in a child
 # that shares the parent's memory (it did through glibc's clone(), which it
 # intercepts as a fork).
 #
