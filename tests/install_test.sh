@@ -25,7 +25,7 @@ DESTDIR= cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
 	{ cat "$tmp/install.log"; exit 1; }
 for f in bin/subproc lib/libsubproc.so lib/libsubproc.so.0 lib/libsubproc.a \
 	include/subproc.h lib/pkgconfig/subproc.pc lib/cmake/subproc/subprocConfig.cmake \
-	share/man/man1/subproc.1 share/man/man3/subproc.3; do
+	share/man/man1/subproc.1 share/man/man3/subproc.3 share/bash-completion/completions/subproc; do
 	[ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
 
@@ -56,4 +56,7 @@ cmake --build "$tmp/consumer" >>"$tmp/consumer.log" || { cat "$tmp/consumer.log"
 echo "== the installed tool"
 "$prefix/bin/subproc" --version
 "$prefix/bin/subproc" run -- true
+# What the installed completion asks the installed tool.
+"$prefix/bin/subproc" --list signals | grep -qx SIGTERM ||
+	{ echo "subproc --list signals: no SIGTERM"; exit 1; }
 echo "install test: ok"
