@@ -28,7 +28,8 @@ libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
 [ -n "$libdir" ] || { echo "no CMAKE_INSTALL_LIBDIR in $build/CMakeCache.txt"; exit 1; }
 for f in bin/subproc "$libdir/libsubproc.so" "$libdir/libsubproc.so.0" "$libdir/libsubproc.a" \
 	include/subproc.h "$libdir/pkgconfig/subproc.pc" "$libdir/cmake/subproc/subprocConfig.cmake" \
-	share/man/man1/subproc.1 share/man/man3/subproc.3 share/man/man3/subproc_cmd_new.3; do
+	share/man/man1/subproc.1 share/man/man3/subproc.3 share/man/man3/subproc_cmd_new.3 \
+	share/bash-completion/completions/subproc; do
 	[ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
 # man finds a page for every function from the installed tree.
@@ -80,6 +81,10 @@ done
 echo "== the installed tool"
 "$prefix/bin/subproc" --version
 "$prefix/bin/subproc" run -- true
+# What the installed completion asks the installed tool.
+"$prefix/bin/subproc" --list signals | grep -qx SIGTERM ||
+	{ echo "subproc --list signals: no SIGTERM"; exit 1; }
+
 echo "== make uninstall"
 make -s -C "$src" uninstall BUILD_DIR="$build" >"$tmp/uninstall.log" ||
 	{ cat "$tmp/uninstall.log"; exit 1; }

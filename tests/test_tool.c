@@ -8,6 +8,7 @@
 #include "support.h"
 #include "tool_run.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -996,6 +997,93 @@ static void test_tool_help_version_bench(void **state)
 	result_free(&r);
 }
 
+/* Splits the lines of `text` (edited in place) into v; returns how many. */
+static size_t lines_of(char *text, char **v, size_t max)
+{
+	size_t n = 0;
+
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l != NULL && n < max;
+	     l = strtok_r(NULL, "\n", &save))
+		v[n++] = l;
+	return n;
+}
+
+/* `subproc --list`, which the bash completion reads: every name it prints is
+ * one the options take (signals also without SIG, as the completion offers
+ * them; rlimits in either case), and it prints every one. */
+static void test_tool_list(void **state)
+{
+	char *names[NSIG + 1], upper[64];
+	struct result r, s;
+	size_t n, want = 0;
+
+	(void)state;
+	tool(&r, ARGS("--list", "signals"));
+	assert_int_equal(r.code, 0);
+	n = lines_of(r.out.data, names, NSIG + 1);
+	for (int sig = 1; sig < NSIG; sig++)
+		want += subproc_signal_name(sig) != NULL;
+	assert_int_equal(n, want);
+	assert_true(want > 30);
+	for (size_t i = 0; i < n; i++) {
+		int sig = subproc_signal_parse(names[i]);
+		assert_true(sig > 0);
+		assert_string_equal(subproc_signal_name(sig), names[i]); /* each once */
+		assert_int_equal(strncmp(names[i], "SIG", 3), 0);
+		for (int k = 0; k < 2; k++) {
+			tool(&s, ARGS("run", "-s", names[i] + (k ? 3 : 0), "--", "true"));
+			if (s.code != 0)
+				fprintf(stderr, "-s %s: %s", names[i] + (k ? 3 : 0), s.err.data);
+			assert_int_equal(s.code, 0);
+			result_free(&s);
+		}
+	}
+	result_free(&r);
+
+	tool(&r, ARGS("--list", "rlimits"));
+	assert_int_equal(r.code, 0);
+	n = lines_of(r.out.data, names, NSIG + 1);
+	assert_int_equal(n, 16);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		assert_true(len + 3 <= sizeof upper);
+		assert_true(islower((unsigned char)names[i][0]));
+		for (int k = 0; k < 2; k++) {
+			/* A known name and a bad limit: the error is the limit's. */
+			for (size_t j = 0; j < len; j++)
+				upper[j] =
+					k ? (char)toupper((unsigned char)names[i][j]) : names[i][j];
+			memcpy(upper + len, "=x", 3);
+			tool(&s, ARGS("run", "--rlimit", upper, "--", "true"));
+			assert_int_equal(s.code, 125);
+			assert_non_null(strstr(s.err.data, "subproc: --rlimit: bad limit 'x'"));
+			result_free(&s);
+		}
+	}
+	assert_string_equal(names[9], "nofile");
+	result_free(&r);
+
+	tool(&r, ARGS("--list", "launches"));
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "clone3\nclone\nfork\n");
+	result_free(&r);
+
+	tool(&r, ARGS("--list"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(r.err.data, "subproc: --list: expected signals, rlimits or launches\n");
+	result_free(&r);
+	tool(&r, ARGS("--list", "errnos"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(r.err.data,
+	                    "subproc: --list: expected signals, rlimits or launches, got errnos\n");
+	result_free(&r);
+	tool(&r, ARGS("--list", "signals", "rlimits"));
+	assert_int_equal(r.code, 125);
+	assert_string_equal(r.err.data, "subproc: --list: one list at a time, not rlimits\n");
+	assert_int_equal(r.out.len, 0);
+	result_free(&r);
+}
+
 /* A mistyped SUBPROC_LAUNCH is an error the tool prints (exit 125), not a
  * silent default; --launch, which names its own path, does not read it. */
 static void test_tool_bad_launch_env(void **state)
@@ -1039,4 +1127,4 @@ TEST_MAIN(cmocka_unit_test(test_tool_bad_launch_env), cmocka_unit_test(test_tool
           cmocka_unit_test(test_tool_pipe_pipefail),
           cmocka_unit_test(test_tool_pipe_streams_and_options),
           cmocka_unit_test(test_tool_pipe_child_and_stop_options),
-          cmocka_unit_test(test_tool_help_version_bench))
+          cmocka_unit_test(test_tool_help_version_bench), cmocka_unit_test(test_tool_list))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * subproc: the command-line tool. Dispatches to run, pipe and bench.
+ * subproc: the command-line tool. Dispatches to run, pipe and bench, and
+ * prints the names of --list for the shell completion.
  */
 #include "tool.h"
 
@@ -16,7 +17,9 @@ static const char usage[] =
 	"  pipe   run a pipeline: subproc pipe -- CMD1 ARGS '|' CMD2 ARGS ...\n"
 	"  bench  time this machine's ways of starting a process\n"
 	"\n"
-	"'subproc COMMAND --help' describes each; --version prints the version.\n";
+	"'subproc COMMAND --help' describes each; --version prints the version.\n"
+	"'subproc --list signals|rlimits|launches' prints the names --signal,\n"
+	"--rlimit and --launch take, one a line (for shell completion).\n";
 
 int main(int argc, char **argv)
 {
@@ -35,6 +38,13 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (strcmp(cmd, "--list") == 0) {
+		if (argc > 3) {
+			tool_error("--list: one list at a time, not %s", argv[3]);
+			return TOOL_EXIT_FAILED;
+		}
+		return tool_list(argv[2]);
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
 		printf("subproc %s\n", subproc_version());

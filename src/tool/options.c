@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -180,6 +181,16 @@ static const struct {
 	{"rttime", RLIMIT_RTTIME},
 	{"sigpending", RLIMIT_SIGPENDING},
 	{"stack", RLIMIT_STACK},
+};
+
+/* --launch's names, as `subproc --list launches` prints them. */
+static const struct {
+	const char *name;
+	int launch; /* enum subproc_launch */
+} launch_names[] = {
+	{"clone3", SUBPROC_LAUNCH_CLONE3},
+	{"clone", SUBPROC_LAUNCH_CLONE},
+	{"fork", SUBPROC_LAUNCH_FORK},
 };
 
 void tool_error(const char *fmt, ...)
@@ -763,19 +774,18 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		case OPT_INHERITFDS:
 			o->inherit_fds = true;
 			break;
-		case OPT_LAUNCH:
-			if (strcmp(optarg, "clone3") == 0)
-				o->launch = SUBPROC_LAUNCH_CLONE3;
-			else if (strcmp(optarg, "clone") == 0)
-				o->launch = SUBPROC_LAUNCH_CLONE;
-			else if (strcmp(optarg, "fork") == 0)
-				o->launch = SUBPROC_LAUNCH_FORK;
-			else {
+		case OPT_LAUNCH: {
+			size_t i, n = sizeof launch_names / sizeof launch_names[0];
+			for (i = 0; i < n && strcmp(optarg, launch_names[i].name) != 0; i++)
+				;
+			if (i == n) {
 				tool_error("--launch: expected clone3, clone or fork, got %s",
 				           optarg);
 				return -1;
 			}
+			o->launch = launch_names[i].launch;
 			break;
+		}
 		case OPT_JSON:
 			o->json = true;
 			o->json_file = optarg;
@@ -927,5 +937,32 @@ int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out)
 	a->rlimits = o->rlimits;
 	a->nrlimits = o->nrlimits;
 	a->launch = o->launch;
+	return 0;
+}
+
+int tool_list(const char *what)
+{
+	if (what != NULL && strcmp(what, "signals") == 0) {
+		/* The library's names: what --signal and the JSON report use. */
+		for (int sig = 1; sig < NSIG; sig++) {
+			const char *name = subproc_signal_name(sig);
+			if (name != NULL)
+				puts(name);
+		}
+	} else if (what != NULL && strcmp(what, "rlimits") == 0) {
+		for (size_t i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+			puts(rlimit_names[i].name);
+	} else if (what != NULL && strcmp(what, "launches") == 0) {
+		for (size_t i = 0; i < sizeof launch_names / sizeof launch_names[0]; i++)
+			puts(launch_names[i].name);
+	} else {
+		tool_error("--list: expected signals, rlimits or launches%s%s",
+		           what != NULL ? ", got " : "", what != NULL ? what : "");
+		return TOOL_EXIT_FAILED;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		tool_error("--list: writing: %s", subproc_strerror(-errno));
+		return TOOL_EXIT_FAILED;
+	}
 	return 0;
 }

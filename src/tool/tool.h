@@ -101,6 +101,13 @@ void json_error(FILE *f, const subproc_error *err);
 FILE *json_open(const struct tool_opts *o);
 void json_close(FILE *f, const struct tool_opts *o);
 
+/* `subproc --list WHAT`: prints the names the options take, one a line,
+ * from the tables the parser uses: "signals" (as subproc_signal_name gives
+ * them: SIGTERM, SIGRTMIN+1), "rlimits" (--rlimit's, as "nofile") or
+ * "launches" (--launch's). For the shell completion. Returns the exit
+ * status: 0, or 125 after an error. */
+int tool_list(const char *what);
+
 int tool_run(int argc, char **argv);
 int tool_pipe(int argc, char **argv);
 int tool_bench(int argc, char **argv);
