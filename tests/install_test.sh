@@ -21,25 +21,30 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 
+# The build's own library directory: lib, or lib/<multiarch> in a Debian
+# package build (dh_auto_configure sets CMAKE_INSTALL_LIBDIR).
+lib=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+lib=${lib:-lib}
+
 DESTDIR= cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
 	{ cat "$tmp/install.log"; exit 1; }
-for f in bin/subproc lib/libsubproc.so lib/libsubproc.so.0 lib/libsubproc.a \
-	include/subproc.h lib/pkgconfig/subproc.pc lib/cmake/subproc/subprocConfig.cmake \
+for f in bin/subproc "$lib/libsubproc.so" "$lib/libsubproc.so.0" "$lib/libsubproc.a" \
+	include/subproc.h "$lib/pkgconfig/subproc.pc" "$lib/cmake/subproc/subprocConfig.cmake" \
 	share/man/man1/subproc.1 share/man/man3/subproc.3; do
 	[ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
 
 # Only subproc_ names leave the shared library.
-others=$(nm -D --defined-only "$prefix/lib/libsubproc.so" | awk '{print $3}' |
+others=$(nm -D --defined-only "$prefix/$lib/libsubproc.so" | awk '{print $3}' |
 	grep -v '^subproc_' || true)
 [ -z "$others" ] || { echo "exported besides subproc_*: $others"; exit 1; }
 
 echo "== pkg-config"
-PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+PKG_CONFIG_PATH=$prefix/$lib/pkgconfig
 export PKG_CONFIG_PATH
 # shellcheck disable=SC2046 # word splitting of the flags is the point
 "$cc" -std=c17 -o "$tmp/demo-pc" "$src/examples/demo.c" $(pkg-config --cflags --libs subproc)
-LD_LIBRARY_PATH=$prefix/lib "$tmp/demo-pc"
+LD_LIBRARY_PATH=$prefix/$lib "$tmp/demo-pc"
 # shellcheck disable=SC2046
 "$cc" -std=c17 -static -o "$tmp/demo-pc-static" "$src/examples/demo.c" \
 	$(pkg-config --cflags --static --libs subproc) 2>"$tmp/static.log" &&
