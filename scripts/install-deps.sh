@@ -4,7 +4,7 @@
 # Installs the Debian packages the machine lacks for:
 #   (no option)  make check: the test suite
 #   --ci         also .ci/run's other stages (clang, the analysers, valgrind,
-#                abidiff)
+#                abidiff, the Debian package tools of scripts/ci/deb.sh)
 #   --bench      make bench: gnuplot and the peers' toolchains and libraries;
 #                for it nothing is fatal, a peer that cannot be had is
 #                reported as missing in the results
@@ -29,6 +29,12 @@ clang
 clang-tidy
 cppcheck
 valgrind
+build-essential
+cmake
+debhelper
+dpkg-dev
+git
+lintian
 "
 	;;
 --bench)

@@ -23,8 +23,9 @@ prefix=$tmp/prefix
 
 DESTDIR= cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
 	{ cat "$tmp/install.log"; exit 1; }
-# GNUInstallDirs' choice for this build (lib, or lib/<multiarch> under /usr).
-libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
+# GNUInstallDirs' choice for this build: lib, or lib/<multiarch> in a
+# Debian package build (dh_auto_configure sets CMAKE_INSTALL_LIBDIR).
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt")
 [ -n "$libdir" ] || { echo "no CMAKE_INSTALL_LIBDIR in $build/CMakeCache.txt"; exit 1; }
 for f in bin/subproc "$libdir/libsubproc.so" "$libdir/libsubproc.so.0" "$libdir/libsubproc.a" \
 	include/subproc.h "$libdir/pkgconfig/subproc.pc" "$libdir/cmake/subproc/subprocConfig.cmake" \
