@@ -26,6 +26,7 @@
 #ifndef SUBPROC_H
 #define SUBPROC_H
 
+#include <errno.h> /* the -E values results are compared with */
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -392,14 +392,9 @@ int subproc_cmd_start(subproc_cmd *c, subproc_error *err)
 	subproc_attr attr;
 	int r;
 
-	if (err != NULL) {
-		err->code = 0;
-		err->step = SUBPROC_STEP_NONE;
-		err->fd = -1;
-		err->path[0] = '\0';
-	}
+	cmd_error(err, 0);
 	if (c->proc != NULL)
-		return -EBUSY;
+		return cmd_error(err, -EBUSY);
 	files = malloc((3 + c->nextra) * sizeof *files);
 	r = files == NULL ? -ENOMEM : env_build(c, &env);
 	if (r < 0) {
@@ -503,7 +498,10 @@ int subproc_cmd_run(subproc_cmd *c, subproc_status *status, subproc_error *err)
 {
 	int r = subproc_cmd_start(c, err);
 
-	return r < 0 ? r : subproc_cmd_wait(c, status);
+	if (r < 0)
+		return r;
+	/* A wait that fails is no start step: err must not claim success. */
+	return cmd_error(err, subproc_cmd_wait(c, status));
 }
 
 subproc_cmd *subproc_cmd_free(subproc_cmd *c)
