@@ -484,7 +484,8 @@ int subproc_cmd_wait_fd(subproc_cmd *c, int fd, subproc_status *status)
 	if (r == -EINTR)
 		return r;
 	cmd_close_pipes(c);
-	if (status != NULL && c->reaped && c->wait_err == 0)
+	/* As documented: a status comes with 0 and -ETIMEDOUT only. */
+	if (status != NULL && (r == 0 || r == -ETIMEDOUT) && c->reaped && c->wait_err == 0)
 		*status = c->status;
 	return r;
 }
