@@ -45,7 +45,13 @@
 #ifndef SUBPROC_H
 #define SUBPROC_H
 
-#include <errno.h> /* the -E values results are compared with */
+/* What the documented use needs: the -E values results are compared with
+ * (errno.h), the O_ flags of subproc_pipe and subproc_open (fcntl.h), the
+ * scheduling policies and struct sched_param of the posix_spawn
+ * attributes (sched.h), signals, limits, sockets and the POSIX types. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -990,8 +996,6 @@ SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 /* need no free fd on the clone paths (the fork path needs two for its      */
 /* status pipe: EMFILE); pidfd_spawn needs one, for the pidfd.              */
 /* ------------------------------------------------------------------------ */
-
-struct sched_param;
 
 /**
  * A list of file actions, carried out in the child in the order they were
