@@ -957,7 +957,8 @@ SUBPROC_API int subproc_pipeline_wait_fd(subproc_pipeline *pl, int fd, subproc_s
  * stage is reaped. Same returns as subproc_cmd_communicate; `statuses` as
  * for subproc_pipeline_wait. Other pipes (a stage's stderr, say) are not
  * read here; give them a file, /dev/null or the caller's stderr. `out`
- * and `err` on failure as for subproc_cmd_communicate.
+ * and `err` on failure as for subproc_cmd_communicate; an end that cannot
+ * be made a pipe is -EINVAL with no stage changed.
  */
 SUBPROC_API int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t inlen,
                                              subproc_output *out, subproc_status *statuses,

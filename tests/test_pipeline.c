@@ -342,6 +342,20 @@ static void test_pipeline_err_defined_after_every_failure(void **state)
 	subproc_output_free(&out);
 	subproc_pipeline_free(pl);
 
+	/* Refused because the last stdout is no pipe: the first stdin was
+	 * not made one on the way (one command is both ends here). */
+	pl = pipeline_of(1, two);
+	cmd = subproc_pipeline_cmd(pl, 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_NULL), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_communicate(pl, "x", 1, &out, NULL, &err), &err,
+	                        -EINVAL));
+	assert_null(out.data);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_cmd_fd(cmd, 0), -1);
+	assert_int_equal(subproc_pipeline_wait(pl, NULL), 0);
+	subproc_pipeline_free(pl);
+
 	/* A stage's start failure names the step, and only it. */
 	pl = pipeline_of(1, two);
 	assert_int_equal(subproc_cmd_new(&cmd, ARGS("/subproc-no-such-dir/prog")), 0);

@@ -23,6 +23,7 @@
 #define cmd_io_handle subproc__cmd_io_handle
 #define cmd_io_open subproc__cmd_io_open
 #define cmd_io_pollfds subproc__cmd_io_pollfds
+#define cmd_check_pipes subproc__cmd_check_pipes
 #define cmd_close_pipes subproc__cmd_close_pipes
 #define cmd_now_ms subproc__cmd_now_ms
 #define cmd_outputs_empty subproc__cmd_outputs_empty
@@ -168,8 +169,10 @@ int stop_now(struct cmd_stop *s, int sig, bool timeout);
 int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch);
 
 /* Makes inherited streams that are given buffers pipes (before start);
- * -EINVAL when a stream given a buffer is not a pipe. */
+ * -EINVAL, with nothing changed, when a stream given a buffer is not a
+ * pipe and cannot become one. cmd_check_pipes only checks. */
 int cmd_prepare_pipes(subproc_cmd *cmd, bool in, bool out, bool errout);
+int cmd_check_pipes(const subproc_cmd *cmd, bool in, bool out, bool errout);
 
 /*
  * Fills err, when given, for an outcome that is no start step: `code` (0

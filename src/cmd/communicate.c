@@ -261,17 +261,26 @@ void cmd_io_end(struct cmd_io *io)
 	pthread_sigmask(SIG_SETMASK, &io->oldmask, NULL);
 }
 
+int cmd_check_pipes(const subproc_cmd *c, bool in, bool out, bool errout)
+{
+	const bool want[3] = {in, out, errout};
+
+	for (int i = 0; i < 3; i++) {
+		if (want[i] && c->io[i].mode != CMD_IO_PIPE &&
+		    (c->proc != NULL || c->io[i].mode != CMD_IO_INHERIT))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int cmd_prepare_pipes(subproc_cmd *c, bool in, bool out, bool errout)
 {
 	const bool want[3] = {in, out, errout};
 
 	/* Every stream is checked before any is changed: a call refused
 	 * with -EINVAL leaves the command as it was. */
-	for (int i = 0; i < 3; i++) {
-		if (want[i] && c->io[i].mode != CMD_IO_PIPE &&
-		    (c->proc != NULL || c->io[i].mode != CMD_IO_INHERIT))
-			return -EINVAL;
-	}
+	if (cmd_check_pipes(c, in, out, errout) < 0)
+		return -EINVAL;
 	for (int i = 0; i < 3; i++) {
 		/* Not started: a stream given a buffer and left to inherit
 		 * becomes the pipe the caller evidently wants. */

@@ -215,6 +215,11 @@ static int communicate(subproc_pipeline *pl, const void *in, size_t inlen, subpr
 	first = pl->cmds[0];
 	last = pl->cmds[pl->n - 1];
 	if (!pl->started) {
+		/* Both ends checked before either is changed (they may be
+		 * one command): a refused call changes no stage. */
+		if (cmd_check_pipes(first, inlen > 0, false, false) < 0 ||
+		    cmd_check_pipes(last, false, out != NULL, false) < 0)
+			return -EINVAL;
 		if ((r = cmd_prepare_pipes(first, inlen > 0, false, false)) < 0 ||
 		    (r = cmd_prepare_pipes(last, false, out != NULL, false)) < 0 ||
 		    (r = subproc_pipeline_start(pl, err)) < 0)
