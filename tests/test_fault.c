@@ -472,6 +472,56 @@ static void test_fault_read_in_communicate(void **state)
 	}
 }
 
+/* A failure after a start that worked (poll, read) is no start step: err
+ * holds the call's code and nothing of an earlier failure. A pipe between
+ * two stages that cannot be made is step "pipe". */
+static void test_fault_err_after_io_failure(void **state)
+{
+	subproc_pipeline *pl = NULL;
+	subproc_error err;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
+		subproc_output out = {0};
+
+		assert_non_null(cmd);
+		error_stale(&err);
+		fault_arm(FAULT_POLL, 1, ENOMEM);
+		assert_true(
+			error_plain(subproc_cmd_communicate(cmd, "x", 1, &out, NULL, NULL, &err),
+		                    &err, -ENOMEM));
+		assert_int_equal(fault_disarm(), 1);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+
+		cmd = cmd_probe(NULL, all_paths[i]);
+		assert_non_null(cmd);
+		error_stale(&err);
+		/* The fork path's status pipe is read first. */
+		fault_arm(FAULT_READ, all_paths[i] == SUBPROC_LAUNCH_FORK ? 2 : 1, EIO);
+		assert_true(
+			error_plain(subproc_cmd_output(cmd, &out, NULL, NULL, &err), &err, -EIO));
+		assert_int_equal(fault_disarm(), 1);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+		assert_true(no_children());
+	}
+
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(subproc_pipeline_add(pl, cmd_probe(NULL, SUBPROC_LAUNCH_CLONE)),
+		                 0);
+	error_stale(&err);
+	fault_arm(FAULT_PIPE2, 1, EMFILE);
+	assert_true(error_is(subproc_pipeline_start(pl, &err), &err, -EMFILE, SUBPROC_STEP_PIPE));
+	assert_int_equal(fault_disarm(), 1);
+	assert_int_equal(err.fd, -1);
+	assert_string_equal(err.path, "");
+	subproc_pipeline_free(pl);
+	assert_true(no_children());
+}
+
 /* EPIPE is how a child that stopped reading shows: input ends there (stdin
  * is closed, or this child would wait for EOF for ever) and the output is
  * read to the end. */
@@ -871,4 +921,5 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_close_range_cloexec_einval),
           cmocka_unit_test(test_fault_unshare_files_refused),
           cmocka_unit_test(test_fault_unshare_files_enomem),
-          cmocka_unit_test(test_fault_stop_in_every_order))
+          cmocka_unit_test(test_fault_stop_in_every_order),
+          cmocka_unit_test(test_fault_err_after_io_failure))
