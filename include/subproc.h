@@ -895,13 +895,18 @@ SUBPROC_API int subproc_pipeline_new(subproc_pipeline **out);
  * Appends a stage. On success the pipeline owns `cmd` (freed with the
  * pipeline; do not free it yourself). On failure the pipeline takes
  * nothing: `cmd` stays with whoever owned it, which is the caller (who
- * must free it) unless it is already a stage. At start the pipeline replaces the stdin of every
- * stage but the first and the stdout of every stage but the last with its pipes, and puts all
- * stages in one new process group (the first stage's pid), overriding SUBPROC_SETSID,
- * SUBPROC_SETPGID and SUBPROC_FOREGROUND, so a timeout stops every stage at once. Configure the
- * first stage's stdin, the last stage's stdout and each stage's stderr on the commands. Returns 0,
- * -EINVAL (NULL, a command already started, or one that is already a stage of this pipeline or
- * another), -ENOMEM, -EBUSY once started.
+ * must free it) unless it is already a stage.
+ *
+ * At start the pipeline replaces the stdin of every stage but the first
+ * and the stdout of every stage but the last with its pipes, and puts all
+ * stages in one new process group (the first stage's pid), overriding
+ * SUBPROC_SETSID, SUBPROC_SETPGID and SUBPROC_FOREGROUND, so a timeout
+ * stops every stage at once. Configure the first stage's stdin, the last
+ * stage's stdout and each stage's stderr on the commands.
+ *
+ * Returns 0, -EINVAL (NULL, a command already started, or one that is
+ * already a stage of this pipeline or another), -ENOMEM, -EBUSY once
+ * started.
  */
 SUBPROC_API int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd);
 
