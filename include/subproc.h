@@ -12,11 +12,30 @@
  * Conventions, everywhere below:
  *
  *   - Functions return 0 (or a non-negative value where documented) on
- *     success and a negative errno value on failure, such as -ENOENT. Results
- *     never depend on the global errno; its value after a call is unspecified.
+ *     success and a negative errno value on failure, such as -ENOENT (the
+ *     header includes <errno.h>, so the E* names are there to compare with).
+ *     Results never depend on the global errno; its value after a call is
+ *     unspecified.
  *   - Every fd the library creates is close-on-exec from birth.
  *   - A failed call has already released whatever it created: no fd, no
  *     memory and no child (running or zombie) is left behind.
+ *   - A failed call takes ownership of nothing: what the caller passed (a
+ *     command given to subproc_pipeline_add, a string, an fd) is still
+ *     the caller's afterwards. fds passed in are never closed by the
+ *     library, whatever the result: an fd it closes is one it created.
+ *     A setter that fails leaves its object as it was.
+ *   - Out-parameters after a failure: a handle out-parameter (`*out` of
+ *     subproc_start and of the _new functions) is set to NULL whenever
+ *     `out` itself is not NULL; subproc_output buffers are left empty or
+ *     holding what was read (see subproc_cmd_communicate); every other
+ *     out-parameter is as its function says, most often left untouched.
+ *   - `subproc_error *err` (NULL for none) is filled on every return of a
+ *     function that takes one, so it never holds what an earlier call
+ *     left: after a success, code 0, step SUBPROC_STEP_NONE, fd -1 and
+ *     path ""; after a failure, code is the value returned and step, fd
+ *     and path say where a start failed, or are SUBPROC_STEP_NONE, -1 and
+ *     "" for a failure that is no start step (-EBUSY, a timeout or other
+ *     error of the wait, -ENOMEM while reading). See subproc_error.
  *   - The header uses POSIX types (sigset_t, uid_t): under a strict
  *     -std=c17, define _POSIX_C_SOURCE 200809L (or _GNU_SOURCE) before
  *     including any system header, as for any POSIX interface.
@@ -26,6 +45,13 @@
 #ifndef SUBPROC_H
 #define SUBPROC_H
 
+/* What the documented use needs: the -E values results are compared with
+ * (errno.h), the O_ flags of subproc_pipe and subproc_open (fcntl.h), the
+ * scheduling policies and struct sched_param of the posix_spawn
+ * attributes (sched.h), signals, limits, sockets and the POSIX types. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -182,7 +208,7 @@ SUBPROC_API void subproc_forklock_rdunlock(void);
  * cgroup). Every other step failed in the child, or while creating it.
  */
 enum subproc_step {
-	SUBPROC_STEP_NONE = 0, /* ("") no failure */
+	SUBPROC_STEP_NONE = 0, /* ("") no failure, or none in a start step */
 	SUBPROC_STEP_ARGV,     /* ("argv") argv NULL, empty, or too many entries */
 	SUBPROC_STEP_ENV,      /* ("env") an environment entry without '=' */
 	SUBPROC_STEP_ATTR,     /* ("attr") contradictory or out-of-range attribute */
@@ -219,9 +245,26 @@ SUBPROC_API const char *subproc_step_name(int step);
 #define SUBPROC_ERROR_PATH_MAX 4096
 
 /**
- * What went wrong in a start, filled by subproc_start and subproc_exec when
- * the caller passes one. Like Go's PathError: the operation, the path or fd
- * it was working on, and the errno.
+ * What went wrong in a start. Like Go's PathError: the operation, the path
+ * or fd it was working on, and the errno.
+ *
+ * Every function with a `subproc_error *err` parameter (subproc_start,
+ * subproc_exec, subproc_cmd_start, run, communicate and output,
+ * subproc_pipeline_start and communicate) fills it, when not NULL, on
+ * every return, whatever it held before:
+ *
+ *   - success: code 0, step SUBPROC_STEP_NONE, fd -1, path "";
+ *   - a start step failed (bad input included, see enum subproc_step):
+ *     code is the value returned, step names the step, fd and path what
+ *     it concerned (-1 and "" when nothing);
+ *   - any other failure (-EBUSY, -EINVAL for a call made in the wrong
+ *     state, -ECHILD, -ETIMEDOUT, -ENOBUFS, -ENOMEM or an I/O error after
+ *     the start): code is the value returned, step SUBPROC_STEP_NONE, fd
+ *     -1, path "". A start that worked before such a failure leaves no
+ *     trace in it.
+ *
+ * So `err.code != 0` tells a failed call, and `err.step !=
+ * SUBPROC_STEP_NONE` one that failed while starting.
  */
 typedef struct subproc_error {
 	int code;                          /* the negative errno the call returned, 0 if none */
@@ -233,8 +276,9 @@ typedef struct subproc_error {
 /**
  * Formats an error as "STEP PATH: ENAME: description", for example
  * "chdir /nope: ENOENT: no such file or directory" or "dup2 fd 9: EBADF: bad
- * file descriptor", into `buf` (NUL-terminated when size > 0). Returns the
- * length the full text needs, like snprintf.
+ * file descriptor", or as "ENAME: description" when it names no step, path
+ * or fd (a failure that is no start step), into `buf` (NUL-terminated when
+ * size > 0). Returns the length the full text needs, like snprintf.
  */
 SUBPROC_API int subproc_error_format(const subproc_error *err, char *buf, size_t size);
 
@@ -417,7 +461,8 @@ typedef struct subproc_proc subproc_proc;
  * also needs two for its status pipe, step "pipe"), -EINVAL at step
  * "launch" when SUBPROC_LAUNCH names no launch (err.path says
  * "SUBPROC_LAUNCH=value"). When `err` is not NULL it receives the step,
- * path and fd involved.
+ * path and fd involved (code 0 and no step on success, see
+ * subproc_error).
  *
  * Safe from a thread with a small stack (PTHREAD_STACK_MIN): the child
  * runs on a stack of the library's, one per thread that starts children,
@@ -465,7 +510,8 @@ typedef struct subproc_status {
  * when the child had not changed state in time (nothing is consumed),
  * -ECHILD when it was already reaped, by this handle or by someone else (a
  * SIGCHLD handler calling waitpid(-1), or SIGCHLD set to SIG_IGN), -EINVAL
- * for unknown flags.
+ * for unknown flags. *status is written only on success; on every failure
+ * it is left as it was.
  *
  * On Linux a timed wait for the end polls the pidfd; stops and continues,
  * and systems without pidfds, are polled with a sleep that starts at 1 ms
@@ -504,7 +550,9 @@ SUBPROC_API subproc_proc *subproc_release(subproc_proc *proc);
  * Replaces the calling process with `path` (Go's syscall.Exec): `env` NULL
  * means the current environ. `path` is used as given (see subproc_lookpath
  * to search PATH). Returns only on failure: -errno (-EINVAL for NULL or
- * empty argv or an env entry without '='), with `err` filled when given.
+ * empty argv or an env entry without '=', step "argv" or "env"), with
+ * `err` filled when given (step "execve" and the path when execve itself
+ * failed).
  */
 SUBPROC_API int subproc_exec(const char *path, char *const argv[], char *const env[],
                              subproc_error *err);
@@ -524,7 +572,9 @@ enum subproc_lookpath_flags {
  * none was executable; -EPERM when the match was found only through an
  * empty, "." or other relative entry and SUBPROC_LOOKPATH_ALLOW_DOT is not
  * set (Go's ErrDot); -ENAMETOOLONG when the result does not fit `out`;
- * -EINVAL for a NULL or empty `file`.
+ * -EINVAL for a NULL or empty `file`, a NULL `out` or unknown flags. On
+ * failure `out` holds "" (when outlen > 0), never a partial or earlier
+ * path.
  */
 SUBPROC_API int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out,
                                  size_t outlen);
@@ -566,8 +616,14 @@ enum subproc_limit {
 	SUBPROC_LIMIT_KEEP_ENDS,
 };
 
-/** Captured bytes. data is malloc'ed and NUL-terminated (not counted in
- * len); free it with subproc_output_free(). Zero-initialise before use. */
+/**
+ * Captured bytes. data is malloc'ed and NUL-terminated (not counted in
+ * len), or NULL when nothing was captured; free it with
+ * subproc_output_free(), which is safe in either case. The functions that
+ * fill one overwrite it without freeing what it held: pass it
+ * zero-initialised or freed. The caller owns data after every return,
+ * success or failure.
+ */
 typedef struct subproc_output {
 	char *data;
 	size_t len;
@@ -581,28 +637,33 @@ SUBPROC_API void subproc_output_free(subproc_output *out);
  * Creates a command running argv[0] with arguments argv (NULL-terminated;
  * copied). A program name without '/' is searched in PATH when the command
  * starts (refusing "." entries, see SUBPROC_PATH_SEARCH). Returns 0 and
- * *out, or -EINVAL (NULL or empty argv), -ENOMEM. Free with
- * subproc_cmd_free().
+ * *out, or -EINVAL (NULL `out`, NULL or empty argv), -ENOMEM. On failure
+ * *out is NULL (when `out` is not NULL) and nothing is allocated. Free
+ * with subproc_cmd_free().
  */
 SUBPROC_API int subproc_cmd_new(subproc_cmd **out, const char *const argv[]);
 
-/** Appends one argument (copied). Returns 0, -ENOMEM, -EBUSY once started. */
+/** Appends one argument (copied). Returns 0, -EINVAL (NULL arg), -ENOMEM,
+ * -EBUSY once started; on failure the arguments are unchanged. */
 SUBPROC_API int subproc_cmd_arg(subproc_cmd *cmd, const char *arg);
 
 /**
  * Environment operations, applied in order at start on top of the caller's
  * environment, or of an empty one after subproc_cmd_clearenv(). The last
- * setting of a name wins. Copied. Returns 0, -EINVAL (a name that is empty
- * or holds '='), -ENOMEM, -EBUSY once started.
+ * setting of a name wins. Copied. Returns 0, -EINVAL (a NULL name or
+ * value, a name that is empty or holds '='), -ENOMEM, -EBUSY once
+ * started; on failure the operations are unchanged.
  */
 SUBPROC_API int subproc_cmd_setenv(subproc_cmd *cmd, const char *name, const char *value);
 /** Removes `name` from the child's environment; see subproc_cmd_setenv. */
 SUBPROC_API int subproc_cmd_unsetenv(subproc_cmd *cmd, const char *name);
-/** Starts the child's environment from empty; later settings still apply. */
+/** Starts the child's environment from empty; later settings still apply.
+ * Returns 0, or -EBUSY once started. */
 SUBPROC_API int subproc_cmd_clearenv(subproc_cmd *cmd);
 
 /** Sets the child's working directory (copied; NULL: the caller's).
- * Returns 0, -ENOMEM, -EBUSY once started. */
+ * Returns 0, -ENOMEM, -EBUSY once started; on failure the previous
+ * directory stays. */
 SUBPROC_API int subproc_cmd_dir(subproc_cmd *cmd, const char *dir);
 
 /**
@@ -610,7 +671,9 @@ SUBPROC_API int subproc_cmd_dir(subproc_cmd *cmd, const char *dir);
  * (session, group, credentials, limits, signals, launch path...). The
  * fields dir, env, files and nfiles belong to the command and are replaced
  * at start; SUBPROC_PATH_SEARCH is set by default. Pointers stored in it
- * must stay valid until start. Never NULL.
+ * (chroot, groups, rlimits) are not copied and stay the caller's: they
+ * must stay valid until start and are never freed by the command. Fds in
+ * it (ctty, cgroup_fd) stay the caller's too. Never NULL.
  */
 SUBPROC_API subproc_attr *subproc_cmd_attr(subproc_cmd *cmd);
 
@@ -618,27 +681,31 @@ SUBPROC_API subproc_attr *subproc_cmd_attr(subproc_cmd *cmd);
  * Connects stream 0, 1 or 2 of the child to `mode` (enum subproc_stdio,
  * optionally | SUBPROC_STDIO_NONBLOCK for a pipe). Returns 0, -EINVAL
  * (bad stream or mode, MERGE on a stream other than 2), -EBUSY once
- * started.
+ * started; on failure the stream keeps its setting.
  */
 SUBPROC_API int subproc_cmd_stdio(subproc_cmd *cmd, int stream, int mode);
 
 /**
  * Connects a stream to the file at `path`, opened at start: stdin for
  * reading; stdout or stderr for writing, created (mode 0666 less umask) and
- * truncated, or appended to when `append`. Returns 0, -EINVAL, -ENOMEM,
- * -EBUSY; an open that fails at start fails the start with step "open".
+ * truncated, or appended to when `append`. `path` is copied. Returns 0,
+ * -EINVAL, -ENOMEM, -EBUSY (on failure the stream keeps its setting); an
+ * open that fails at start fails the start with step "open".
  */
 SUBPROC_API int subproc_cmd_stdio_file(subproc_cmd *cmd, int stream, const char *path, bool append);
 
-/** Connects a stream to the caller's open fd `fd` (which stays the
- * caller's; it must stay open until start). Returns 0, -EINVAL, -EBUSY. */
+/** Connects a stream to the caller's open fd `fd`. The fd stays the
+ * caller's whatever the result (the command never closes it), and must
+ * stay open until start. Returns 0, -EINVAL (bad stream, fd < 0), -EBUSY;
+ * on failure the stream keeps its setting. */
 SUBPROC_API int subproc_cmd_stdio_fd(subproc_cmd *cmd, int stream, int fd);
 
 /** Passes the caller's fd `fd` as the child's fd 3, then 4, ... in the
  * order of the calls (Go's ExtraFiles); -1 leaves that child fd closed, so
  * that a later one can land on a chosen number. The fd stays the caller's
- * and must be open at start. Returns 0, -EINVAL (fd < -1), -ENOMEM,
- * -EBUSY. */
+ * whatever the result (the command never closes it) and must be open at
+ * start. Returns 0, -EINVAL (fd < -1), -ENOMEM, -EBUSY; on failure the
+ * list is unchanged. */
 SUBPROC_API int subproc_cmd_extra_fd(subproc_cmd *cmd, int fd);
 
 /** grace_ms of subproc_cmd_timeout and subproc_pipeline_timeout: the first
@@ -706,9 +773,11 @@ SUBPROC_API void subproc_cmd_kill_on_free(subproc_cmd *cmd, bool kill);
 
 /**
  * Starts the command. Opens files and pipes, starts the child, and closes
- * the child's ends in the parent. Returns 0, -EBUSY if already started, or
- * any error of subproc_start (with `err` filled when given); on failure
- * every fd it opened is closed again, and the command may be started again.
+ * the child's ends in the parent. Returns 0, -EBUSY if already started
+ * (err: no step), -ENOMEM (step "alloc"), or any error of subproc_start
+ * (err names the step; "open" or "pipe" for a stream, with fd the stream
+ * number); on failure every fd it opened is closed again, and the command
+ * may be started again.
  */
 SUBPROC_API int subproc_cmd_start(subproc_cmd *cmd, subproc_error *err);
 
@@ -728,7 +797,8 @@ SUBPROC_API subproc_proc *subproc_cmd_proc(const subproc_cmd *cmd);
  * Waits for the child to end, applying the timeout, then closes the
  * parent's pipe ends. Returns 0 with *status (may be NULL), -ETIMEDOUT when
  * the timeout stopped it (status filled), -EINVAL before start, -ECHILD
- * once already waited for.
+ * once already waited for or when someone else reaped the child. *status
+ * is written only with 0 and -ETIMEDOUT; other failures leave it as it was.
  */
 SUBPROC_API int subproc_cmd_wait(subproc_cmd *cmd, subproc_status *status);
 
@@ -756,7 +826,9 @@ SUBPROC_API int subproc_cmd_wait_fd(subproc_cmd *cmd, int fd, subproc_status *st
  */
 SUBPROC_API int subproc_cmd_stop(subproc_cmd *cmd, int sig);
 
-/** Starts, then waits. Errors of either. */
+/** Starts, then waits. Errors of either; `err` as for subproc_cmd_start
+ * when the start failed, and with no step when the wait did (-ETIMEDOUT,
+ * -ECHILD). */
 SUBPROC_API int subproc_cmd_run(subproc_cmd *cmd, subproc_status *status, subproc_error *err);
 
 /**
@@ -772,8 +844,20 @@ SUBPROC_API int subproc_cmd_run(subproc_cmd *cmd, subproc_status *status, subpro
  * with EPIPE, never SIGPIPE in the parent, and reading goes on. Returns 0,
  * -ETIMEDOUT (timeout; what was read is kept, status filled), -ENOBUFS
  * (limit reached under SUBPROC_LIMIT_FAIL; the child is stopped as on a
- * timeout), -ENOMEM, -EINVAL (a buffer for a stream that is not a pipe),
- * or a start error. The outputs hold what was read in every case.
+ * timeout), -ENOMEM, -EINVAL (a buffer for a stream that is not a pipe,
+ * or input NULL with inlen > 0; the command is then left as it was),
+ * -ECHILD (already waited for), or a start error; `err` names the step
+ * only for a start error (see subproc_error).
+ *
+ * `out` and `errout` (each may be NULL) are emptied ({NULL, 0, 0}) on
+ * entry, without freeing what they held, and then hold what was read, on
+ * success and on every failure alike: empty when the call failed before
+ * reading (bad arguments, a start error, -ENOMEM), otherwise data is
+ * NUL-terminated. The caller owns them and frees them with
+ * subproc_output_free() in every case. *status is written whenever this
+ * call reaped the child with its status (0, -ETIMEDOUT, -ENOBUFS, and an
+ * I/O error or -ENOMEM met while reading), and left as it was otherwise
+ * (bad arguments, a start error, -ECHILD).
  */
 SUBPROC_API int subproc_cmd_communicate(subproc_cmd *cmd, const void *in, size_t inlen,
                                         subproc_output *out, subproc_output *errout,
@@ -803,19 +887,26 @@ SUBPROC_API subproc_cmd *subproc_cmd_free(subproc_cmd *cmd);
 /** A pipeline of commands. Opaque. */
 typedef struct subproc_pipeline subproc_pipeline;
 
-/** Creates an empty pipeline. Returns 0 and *out, -EINVAL, or -ENOMEM. */
+/** Creates an empty pipeline. Returns 0 and *out, -EINVAL (NULL `out`), or
+ * -ENOMEM with *out set to NULL. */
 SUBPROC_API int subproc_pipeline_new(subproc_pipeline **out);
 
 /**
  * Appends a stage. On success the pipeline owns `cmd` (freed with the
- * pipeline). At start the pipeline replaces the stdin of every stage but
- * the first and the stdout of every stage but the last with its pipes, and
- * puts all stages in one new process group (the first stage's pid),
- * overriding SUBPROC_SETSID, SUBPROC_SETPGID and SUBPROC_FOREGROUND, so a
- * timeout stops every stage at once. Configure the first stage's stdin,
- * the last stage's stdout and each stage's stderr on the commands.
- * Returns 0, -EINVAL (NULL, or a command already started), -ENOMEM,
- * -EBUSY once started.
+ * pipeline; do not free it yourself). On failure the pipeline takes
+ * nothing: `cmd` stays with whoever owned it, which is the caller (who
+ * must free it) unless it is already a stage.
+ *
+ * At start the pipeline replaces the stdin of every stage but the first
+ * and the stdout of every stage but the last with its pipes, and puts all
+ * stages in one new process group (the first stage's pid), overriding
+ * SUBPROC_SETSID, SUBPROC_SETPGID and SUBPROC_FOREGROUND, so a timeout
+ * stops every stage at once. Configure the first stage's stdin, the last
+ * stage's stdout and each stage's stderr on the commands.
+ *
+ * Returns 0, -EINVAL (NULL, a command already started, or one that is
+ * already a stage of this pipeline or another), -ENOMEM, -EBUSY once
+ * started.
  */
 SUBPROC_API int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd);
 
@@ -843,7 +934,8 @@ SUBPROC_API void subproc_pipeline_on_signal(subproc_pipeline *pl, subproc_notify
  * closed, and the error is returned with `err` filled; the failing stage
  * is given by subproc_pipeline_failed_stage, and the pipeline is left
  * unstarted, so it may be started again. Returns 0, -EINVAL (no stages),
- * -EBUSY (started), or a start error.
+ * -EBUSY (started), or a start error (step "pipe" for a pipe between two
+ * stages); `err` names no step for -EINVAL and -EBUSY, see subproc_error.
  */
 SUBPROC_API int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err);
 
@@ -854,7 +946,8 @@ SUBPROC_API int subproc_pipeline_failed_stage(const subproc_pipeline *pl);
  * Waits for every stage, applying the timeout, and stores stage i's status
  * in statuses[i] when `statuses` is not NULL (it must have len entries).
  * Returns 0, -ETIMEDOUT (statuses filled), -EINVAL before start, -ECHILD
- * once waited for.
+ * once waited for. -EINVAL, that -ECHILD, and subproc_pipeline_wait_fd's
+ * -EINTR leave `statuses` as it was; every other return fills it.
  */
 SUBPROC_API int subproc_pipeline_wait(subproc_pipeline *pl, subproc_status *statuses);
 
@@ -868,7 +961,9 @@ SUBPROC_API int subproc_pipeline_wait_fd(subproc_pipeline *pl, int fd, subproc_s
  * inherit), with the last stage's output limit and wait delay. Then every
  * stage is reaped. Same returns as subproc_cmd_communicate; `statuses` as
  * for subproc_pipeline_wait. Other pipes (a stage's stderr, say) are not
- * read here; give them a file, /dev/null or the caller's stderr.
+ * read here; give them a file, /dev/null or the caller's stderr. `out`
+ * and `err` on failure as for subproc_cmd_communicate; an end that cannot
+ * be made a pipe is -EINVAL with no stage changed.
  */
 SUBPROC_API int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t inlen,
                                              subproc_output *out, subproc_status *statuses,
@@ -907,8 +1002,6 @@ SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 /* need no free fd on the clone paths (the fork path needs two for its      */
 /* status pipe: EMFILE); pidfd_spawn needs one, for the pidfd.              */
 /* ------------------------------------------------------------------------ */
-
-struct sched_param;
 
 /**
  * A list of file actions, carried out in the child in the order they were
@@ -996,6 +1089,7 @@ SUBPROC_API int subproc_posix_spawnp(pid_t *pid, const char *file,
  * still be reaped (waitid(P_PIDFD, ...)). A NULL `pidfd` is accepted, as by
  * glibc 2.39: the child runs and is reaped with wait(2). ENOSYS (with the
  * child killed and reaped) on a kernel too old to give one (before 5.3).
+ * On failure *pidfd is left alone, as *pid is by posix_spawn.
  */
 SUBPROC_API int subproc_pidfd_spawn(int *pidfd, const char *path,
                                     const subproc_posix_spawn_file_actions_t *file_actions,
@@ -1017,7 +1111,8 @@ SUBPROC_API int subproc_posix_spawn_file_actions_destroy(subproc_posix_spawn_fil
  * The actions below are appended to the list and return 0, ENOMEM, or
  * EBADF for an fd outside [0, RLIMIT_NOFILE soft limit) where glibc checks
  * one (addfchdir_np does not check, as glibc). Strings are copied. The fds
- * are numbers in the child at that point of the list.
+ * are numbers in the child at that point of the list, never opened or
+ * closed in the caller. On failure the list is unchanged.
  */
 
 /** open(path, oflag, mode) onto `fd`: `fd` is closed first, and the file

@@ -448,6 +448,27 @@ bool error_is(int rc, const subproc_error *err, int code, int step)
 	return false;
 }
 
+void error_stale(subproc_error *err)
+{
+	err->code = -ENOENT;
+	err->step = SUBPROC_STEP_CHDIR;
+	err->fd = 7;
+	snprintf(err->path, sizeof err->path, "/stale/from/an/earlier/call");
+}
+
+bool error_plain(int rc, const subproc_error *err, int code)
+{
+	if (rc == code && err->code == code && err->step == SUBPROC_STEP_NONE && err->fd == -1 &&
+	    err->path[0] == '\0')
+		return true;
+	fprintf(stderr,
+	        "error: expected %s with no step, fd -1, path \"\"; got rc %d (%s), err.code %d, "
+	        "step \"%s\", path \"%s\", fd %d\n",
+	        code ? subproc_errno_name(code) : "0", rc, rc ? subproc_errno_name(rc) : "0",
+	        err->code, subproc_step_name(err->step), err->path, err->fd);
+	return false;
+}
+
 int fd_count(void)
 {
 	DIR *d = opendir("/proc/self/fd");

@@ -116,6 +116,13 @@ void int_list_text(const int *v, size_t n, char *buf, size_t size);
 
 /* True when the error is code at step, otherwise says what it was. */
 bool error_is(int rc, const subproc_error *err, int code, int step);
+/* Fills err as an earlier failed start would have (code, step, fd and
+ * path all set), so that a call that leaves any of it is caught. */
+void error_stale(subproc_error *err);
+/* True when the call returned `code` (0 for success) and err says so with
+ * no step, fd -1 and path "", as for every outcome that is no start step;
+ * otherwise says what it was. */
+bool error_plain(int rc, const subproc_error *err, int code);
 
 /*
  * Starts path (argv, attr) expecting failure: checks the returned code and

@@ -785,6 +785,197 @@ static void test_cmd_1000_in_a_row_leak_nothing(void **state)
 	assert_true(no_children());
 }
 
+/* *out is NULL after a failed subproc_cmd_new, whatever it held. */
+static void test_cmd_new_failure_sets_out_null(void **state)
+{
+	subproc_cmd *cmd;
+
+	(void)state;
+	cmd = (subproc_cmd *)&cmd;
+	assert_int_equal(subproc_cmd_new(&cmd, NULL), -EINVAL);
+	assert_null(cmd);
+	cmd = (subproc_cmd *)&cmd;
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("")), -EINVAL);
+	assert_null(cmd);
+	cmd = (subproc_cmd *)&cmd;
+	assert_int_equal(subproc_cmd_new(&cmd, (const char *const[]){NULL}), -EINVAL);
+	assert_null(cmd);
+	assert_int_equal(subproc_cmd_new(NULL, ARGS("true")), -EINVAL);
+}
+
+/* err is defined after every outcome of every command function taking one,
+ * never left as an earlier failed start had it. */
+static void test_cmd_err_defined_after_every_failure(void **state)
+{
+	subproc_cmd *cmd = sh("exit 0");
+	subproc_output out = {0};
+	subproc_status st;
+	subproc_error err;
+
+	(void)state;
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_start(cmd, &err), &err, 0));
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_start(cmd, &err), &err, -EBUSY));
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_run(cmd, &st, &err), &err, -EBUSY));
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_communicate(cmd, NULL, 5, NULL, NULL, NULL, &err), &err,
+	                        -EINVAL));
+	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_communicate(cmd, NULL, 0, NULL, NULL, NULL, &err), &err,
+	                        -ECHILD));
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_output(cmd, &out, NULL, NULL, &err), &err, -ECHILD));
+	subproc_output_free(&out);
+	subproc_cmd_free(cmd);
+
+	/* A start step's failure replaces the stale one: step, path and fd. */
+	cmd = cmd_of(ARGS("true"));
+	assert_int_equal(subproc_cmd_stdio_file(cmd, 1, "/subproc-no-such-dir/out", false), 0);
+	error_stale(&err);
+	assert_true(error_is(subproc_cmd_run(cmd, &st, &err), &err, -ENOENT, SUBPROC_STEP_OPEN));
+	assert_string_equal(err.path, "/subproc-no-such-dir/out");
+	assert_int_equal(err.fd, 1);
+	subproc_cmd_free(cmd);
+	assert_true(no_children());
+}
+
+/* A wait that fails after a start that worked is no start step: err has
+ * its code and no step, and does not claim success. */
+static void test_cmd_err_after_wait_failure(void **state)
+{
+	subproc_cmd *cmd = cmd_of(ARGS(PROBE, "--sleep-ms", "30000"));
+	subproc_output out = {0};
+	subproc_status st;
+	subproc_error err;
+
+	(void)state;
+	assert_int_equal(subproc_cmd_timeout(cmd, 50, SIGKILL, 0), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_run(cmd, &st, &err), &err, -ETIMEDOUT));
+	assert_true(subproc_status_signaled(st.status));
+	subproc_cmd_free(cmd);
+
+	cmd = cmd_of(ARGS(PROBE, "--sleep-ms", "30000"));
+	assert_int_equal(subproc_cmd_timeout(cmd, 50, SIGKILL, 0), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_output(cmd, &out, NULL, NULL, &err), &err, -ETIMEDOUT));
+	assert_non_null(out.data);
+	subproc_output_free(&out);
+	subproc_cmd_free(cmd);
+
+	/* Already started: communicate's success is this call's too. */
+	cmd = cmd_of(ARGS("cat"));
+	assert_int_equal(subproc_cmd_stdio(cmd, 0, SUBPROC_STDIO_PIPE), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE), 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	error_stale(&err);
+	assert_true(
+		error_plain(subproc_cmd_communicate(cmd, "x", 1, &out, NULL, &st, &err), &err, 0));
+	assert_string_equal(out.data, "x");
+	subproc_output_free(&out);
+	subproc_cmd_free(cmd);
+	assert_true(no_children());
+}
+
+/* A communicate refused before reading leaves the outputs empty (not what
+ * the variables held) and the command as it was: no stream was made a
+ * pipe on the way to the refusal. */
+static void test_cmd_communicate_failure_outputs_empty(void **state)
+{
+	static char junk[] = "junk";
+	const subproc_output stale = {.data = junk, .len = 4, .dropped = 9};
+	subproc_output out = stale, errout = stale;
+	subproc_cmd *cmd = sh("exit 0");
+	subproc_status st;
+	subproc_error err;
+
+	(void)state;
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_NULL), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_cmd_communicate(cmd, "x", 1, &out, &errout, NULL, &err),
+	                        &err, -EINVAL));
+	assert_null(out.data);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(out.dropped, 0);
+	assert_null(errout.data);
+	assert_int_equal(errout.len, 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	assert_int_equal(subproc_cmd_fd(cmd, 0), -1); /* stdin still inherited */
+	assert_int_equal(subproc_cmd_fd(cmd, 2), -1);
+	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+	subproc_cmd_free(cmd);
+
+	/* A failed start: empty outputs, safe to free, err naming the step. */
+	cmd = cmd_of(ARGS("/subproc-no-such-dir/prog"));
+	out = stale;
+	errout = stale;
+	error_stale(&err);
+	assert_true(error_is(subproc_cmd_output(cmd, &out, &errout, NULL, &err), &err, -ENOENT,
+	                     SUBPROC_STEP_EXECVE));
+	assert_null(out.data);
+	assert_null(errout.data);
+	subproc_output_free(&out);
+	subproc_output_free(&errout);
+	subproc_cmd_free(cmd);
+	assert_true(no_children());
+}
+
+/* Failed waits leave *status alone; a failed setter leaves the setting. */
+static void test_cmd_failed_calls_change_nothing(void **state)
+{
+	subproc_cmd *cmd = sh("exit 3");
+	subproc_status st, before;
+
+	(void)state;
+	memset(&st, 0x5a, sizeof st);
+	before = st;
+	assert_int_equal(subproc_cmd_wait(cmd, &st), -EINVAL);
+	assert_memory_equal(&st, &before, sizeof st);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_MERGE), -EINVAL);
+	assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, -2), -EINVAL);
+	assert_int_equal(subproc_cmd_stdio_file(cmd, 1, NULL, false), -EINVAL);
+	assert_int_equal(subproc_cmd_arg(cmd, NULL), -EINVAL);
+	assert_int_equal(subproc_cmd_setenv(cmd, "A", NULL), -EINVAL);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	assert_true(subproc_cmd_fd(cmd, 1) >= 0); /* still the pipe */
+	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 3);
+	memset(&st, 0x5a, sizeof st);
+	assert_int_equal(subproc_cmd_wait(cmd, &st), -ECHILD);
+	assert_memory_equal(&st, &before, sizeof st);
+	subproc_cmd_free(cmd);
+}
+
+/* fds given to a command stay the caller's whatever happens: a failed
+ * start and the free close none of them. */
+static void test_cmd_given_fds_stay_callers(void **state)
+{
+	subproc_cmd *cmd = cmd_of(ARGS("/subproc-no-such-dir/prog"));
+	int p[2];
+
+	(void)state;
+	assert_int_equal(subproc_pipe(p, 0), 0);
+	assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
+	assert_int_equal(subproc_cmd_extra_fd(cmd, p[0]), 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), -ENOENT);
+	assert_true(fd_is_open(p[0]));
+	assert_true(fd_is_open(p[1]));
+	subproc_cmd_free(cmd);
+	assert_true(fd_is_open(p[0]));
+	assert_true(fd_is_open(p[1]));
+	cmd = sh("exit 0");
+	assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
+	assert_int_equal(subproc_cmd_run(cmd, NULL, NULL), 0);
+	subproc_cmd_free(cmd);
+	assert_true(fd_is_open(p[1]));
+	close(p[0]);
+	close(p[1]);
+}
+
 TEST_MAIN(cmocka_unit_test(test_cmd_stdio_inherit), cmocka_unit_test(test_cmd_stdio_null),
           cmocka_unit_test(test_cmd_stdio_pipe), cmocka_unit_test(test_cmd_stdio_merge_keeps_order),
           cmocka_unit_test(test_cmd_stdio_file), cmocka_unit_test(test_cmd_stdio_fd_and_extra_fds),
@@ -804,4 +995,10 @@ TEST_MAIN(cmocka_unit_test(test_cmd_stdio_inherit), cmocka_unit_test(test_cmd_st
           cmocka_unit_test(test_cmd_waitdelay_stops_reading),
           cmocka_unit_test(test_cmd_waitdelay_without_pidfd),
           cmocka_unit_test(test_cmd_free_in_any_state),
-          cmocka_unit_test(test_cmd_1000_in_a_row_leak_nothing))
+          cmocka_unit_test(test_cmd_1000_in_a_row_leak_nothing),
+          cmocka_unit_test(test_cmd_new_failure_sets_out_null),
+          cmocka_unit_test(test_cmd_err_defined_after_every_failure),
+          cmocka_unit_test(test_cmd_err_after_wait_failure),
+          cmocka_unit_test(test_cmd_communicate_failure_outputs_empty),
+          cmocka_unit_test(test_cmd_failed_calls_change_nothing),
+          cmocka_unit_test(test_cmd_given_fds_stay_callers))

@@ -535,6 +535,117 @@ static void test_bad_fdmap_closed_fd_before_launch(void **state)
 	assert_forked(check_refused_before_launch, &b);
 }
 
+/*
+ * err belongs to the call: whatever an earlier failure left in it (here a
+ * chdir step, a path and an fd) is gone after the next call, success or
+ * failure.
+ */
+static void test_err_cleared_by_a_start_that_works(void **state)
+{
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	const int files[] = {0, devnull, 2};
+	subproc_attr attr = {.files = files, .nfiles = 3};
+	subproc_proc *p = NULL;
+	subproc_status st;
+	subproc_error err;
+
+	(void)state;
+	assert_true(devnull >= 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_start(&p, PROBE, probe_argv, &attr, &err), &err, 0));
+	assert_non_null(p);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	assert_true(subproc_status_exited(st.status));
+	subproc_release(p);
+	close(devnull);
+	assert_true(no_children());
+}
+
+static void test_err_start_failure_replaces_stale(void **state)
+{
+	char *const argv[] = {"/nonexistent/subproc-test", NULL};
+	subproc_proc *p = (subproc_proc *)&p; /* not NULL: the call must set it */
+	subproc_error err;
+
+	(void)state;
+	error_stale(&err);
+	assert_true(error_is(subproc_start(&p, argv[0], argv, NULL, &err), &err, -ENOENT,
+	                     SUBPROC_STEP_EXECVE));
+	assert_null(p);
+	assert_string_equal(err.path, argv[0]);
+	assert_int_equal(err.fd, -1);
+
+	/* Refused input names its step, with nothing of the earlier path. */
+	error_stale(&err);
+	assert_true(error_is(subproc_start(NULL, PROBE, probe_argv, NULL, &err), &err, -EINVAL,
+	                     SUBPROC_STEP_ATTR));
+	assert_string_equal(err.path, "");
+	assert_int_equal(err.fd, -1);
+	error_stale(&err);
+	p = (subproc_proc *)&p;
+	assert_true(error_is(subproc_start(&p, PROBE, NULL, NULL, &err), &err, -EINVAL,
+	                     SUBPROC_STEP_ARGV));
+	assert_null(p);
+	assert_string_equal(err.path, "");
+	assert_int_equal(err.fd, -1);
+	assert_true(no_children());
+}
+
+/* subproc_exec refusing its input returns (nothing is exec'ed), with err
+ * this call's. */
+static void test_err_exec_bad_input_replaces_stale(void **state)
+{
+	char *const empty[] = {NULL};
+	char *const bad_env[] = {"NOEQUALS", NULL};
+	subproc_error err;
+
+	(void)state;
+	error_stale(&err);
+	assert_true(
+		error_is(subproc_exec(PROBE, empty, NULL, &err), &err, -EINVAL, SUBPROC_STEP_ARGV));
+	assert_string_equal(err.path, "");
+	assert_int_equal(err.fd, -1);
+	error_stale(&err);
+	assert_true(error_is(subproc_exec(NULL, probe_argv, NULL, &err), &err, -EINVAL,
+	                     SUBPROC_STEP_ARGV));
+	assert_string_equal(err.path, "");
+	error_stale(&err);
+	assert_true(error_is(subproc_exec(PROBE, probe_argv, bad_env, &err), &err, -EINVAL,
+	                     SUBPROC_STEP_ENV));
+	assert_string_equal(err.path, "NOEQUALS");
+	assert_int_equal(err.fd, -1);
+}
+
+/* A wait that fails leaves *status as it was: a timeout consumes nothing. */
+static void test_wait_failure_leaves_status(void **state)
+{
+	char *const argv[] = {PROBE, "--sleep-ms", "30000", NULL};
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	const int files[] = {0, devnull, 2};
+	subproc_attr attr = {.files = files, .nfiles = 3};
+	subproc_status st, before;
+	subproc_proc *p = NULL;
+
+	(void)state;
+	assert_true(devnull >= 0);
+	assert_int_equal(subproc_start(&p, PROBE, argv, &attr, NULL), 0);
+	memset(&st, 0x5a, sizeof st);
+	before = st;
+	assert_int_equal(subproc_wait(p, 0, 0, &st), -ETIMEDOUT);
+	assert_memory_equal(&st, &before, sizeof st);
+	assert_int_equal(subproc_wait(p, 1u << 7, -1, &st), -EINVAL);
+	assert_memory_equal(&st, &before, sizeof st);
+	assert_int_equal(subproc_signal(p, SIGKILL), 0);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	assert_true(subproc_status_signaled(st.status));
+	memset(&st, 0x5a, sizeof st);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), -ECHILD);
+	assert_memory_equal(&st, &before, sizeof st);
+	subproc_release(p);
+	close(devnull);
+	assert_true(no_children());
+}
+
 TEST_MAIN(cmocka_unit_test(test_fail_program_not_found), cmocka_unit_test(test_fail_not_executable),
           cmocka_unit_test(test_fail_bad_format),
           cmocka_unit_test(test_fail_argument_list_too_long),
@@ -563,4 +674,8 @@ TEST_MAIN(cmocka_unit_test(test_fail_program_not_found), cmocka_unit_test(test_f
           cmocka_unit_test(test_bad_setctty_with_foreground),
           cmocka_unit_test(test_bad_ctty_outside_map),
           cmocka_unit_test(test_bad_rlimit_soft_above_hard),
-          cmocka_unit_test(test_bad_fdmap_closed_fd_before_launch))
+          cmocka_unit_test(test_bad_fdmap_closed_fd_before_launch),
+          cmocka_unit_test(test_err_cleared_by_a_start_that_works),
+          cmocka_unit_test(test_err_start_failure_replaces_stale),
+          cmocka_unit_test(test_err_exec_bad_input_replaces_stale),
+          cmocka_unit_test(test_wait_failure_leaves_status))

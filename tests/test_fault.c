@@ -8,7 +8,8 @@
  * Two ways in, because the library makes two kinds of calls:
  *
  *   - libc calls made from the static library (clone, fork, pipe2, poll,
- *     read, write, open) are linked with -Wl,--wrap=NAME (tests/CMakeLists.txt),
+ *     read, write, open, and the allocations calloc, realloc and strdup)
+ *     are linked with -Wl,--wrap=NAME (tests/CMakeLists.txt),
  *     so they reach the __wrap_NAME functions below, which fail the Nth call
  *     after a fault is armed and pass every other call on;
  *   - raw system calls (clone3, waitid, pidfd_open, pidfd_send_signal, and
@@ -59,7 +60,10 @@ enum fault_call {
 	FAULT_POLL,
 	FAULT_READ,
 	FAULT_WRITE,
-	FAULT_OPEN
+	FAULT_OPEN,
+	FAULT_CALLOC,
+	FAULT_REALLOC,
+	FAULT_STRDUP
 };
 
 /* The armed fault: call number `nth` of `call` from now fails with `err`;
@@ -112,6 +116,12 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 int __wrap_open(const char *path, int flags, ...);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+char *__real_strdup(const char *s);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+char *__wrap_strdup(const char *s);
 
 #ifdef SUBPROC_TEST_CLONE_TRAMPOLINE
 /* The library's raw clone (src/sys/clone_ARCH.S), which returns -errno. */
@@ -213,6 +223,21 @@ int __wrap_open(const char *path, int flags, ...)
 		va_end(ap);
 	}
 	return fault_hit(FAULT_OPEN) ? -1 : __real_open(path, flags, mode);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return fault_hit(FAULT_CALLOC) ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t size)
+{
+	return fault_hit(FAULT_REALLOC) ? NULL : __real_realloc(p, size);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return fault_hit(FAULT_STRDUP) ? NULL : __real_strdup(s);
 }
 
 /* --- helpers ----------------------------------------------------------------- */
@@ -471,6 +496,114 @@ static void test_fault_read_in_communicate(void **state)
 		assert_int_equal(fd_count(), before);
 		assert_true(no_children());
 	}
+}
+
+/* A failure after a start that worked (poll, read) is no start step: err
+ * holds the call's code and nothing of an earlier failure. A pipe between
+ * two stages that cannot be made is step "pipe". */
+static void test_fault_err_after_io_failure(void **state)
+{
+	subproc_pipeline *pl = NULL;
+	subproc_error err;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
+		subproc_output out = {0};
+
+		assert_non_null(cmd);
+		error_stale(&err);
+		fault_arm(FAULT_POLL, 1, ENOMEM);
+		assert_true(
+			error_plain(subproc_cmd_communicate(cmd, "x", 1, &out, NULL, NULL, &err),
+		                    &err, -ENOMEM));
+		assert_int_equal(fault_disarm(), 1);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+
+		cmd = cmd_probe(NULL, all_paths[i]);
+		assert_non_null(cmd);
+		error_stale(&err);
+		/* The fork path's status pipe is read first. */
+		fault_arm(FAULT_READ, all_paths[i] == SUBPROC_LAUNCH_FORK ? 2 : 1, EIO);
+		assert_true(
+			error_plain(subproc_cmd_output(cmd, &out, NULL, NULL, &err), &err, -EIO));
+		assert_int_equal(fault_disarm(), 1);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+		assert_true(no_children());
+	}
+
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(subproc_pipeline_add(pl, cmd_probe(NULL, SUBPROC_LAUNCH_CLONE)),
+		                 0);
+	error_stale(&err);
+	fault_arm(FAULT_PIPE2, 1, EMFILE);
+	assert_true(error_is(subproc_pipeline_start(pl, &err), &err, -EMFILE, SUBPROC_STEP_PIPE));
+	assert_int_equal(fault_disarm(), 1);
+	assert_int_equal(err.fd, -1);
+	assert_string_equal(err.path, "");
+	subproc_pipeline_free(pl);
+	assert_true(no_children());
+}
+
+/* --- allocations ------------------------------------------------------------ */
+
+/*
+ * -ENOMEM from the constructors leaves *out NULL and nothing allocated
+ * (ASan, in CI, would report a leak), whichever allocation fails; one from
+ * subproc_pipeline_add leaves the command the caller's, to free once (a
+ * pipeline that kept it would free it again).
+ */
+static void test_fault_enomem_out_and_ownership(void **state)
+{
+	subproc_pipeline *pl;
+	subproc_cmd *cmd;
+
+	(void)state;
+	cmd = (subproc_cmd *)&cmd;
+	fault_arm(FAULT_CALLOC, 1, ENOMEM);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("a", "b")), -ENOMEM);
+	assert_int_equal(fault_disarm(), 1);
+	assert_null(cmd);
+	for (int nth = 1; nth <= 2; nth++) {
+		cmd = (subproc_cmd *)&cmd;
+		fault_arm(FAULT_STRDUP, nth, ENOMEM);
+		assert_int_equal(subproc_cmd_new(&cmd, ARGS("a", "b")), -ENOMEM);
+		assert_int_equal(fault_disarm(), 1);
+		assert_null(cmd);
+	}
+	cmd = (subproc_cmd *)&cmd;
+	fault_arm(FAULT_REALLOC, 1, ENOMEM);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("a", "b")), -ENOMEM);
+	assert_int_equal(fault_disarm(), 1);
+	assert_null(cmd);
+
+	pl = (subproc_pipeline *)&pl;
+	fault_arm(FAULT_CALLOC, 1, ENOMEM);
+	assert_int_equal(subproc_pipeline_new(&pl), -ENOMEM);
+	assert_int_equal(fault_disarm(), 1);
+	assert_null(pl);
+
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("true")), 0);
+	fault_arm(FAULT_REALLOC, 1, ENOMEM);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), -ENOMEM);
+	assert_int_equal(fault_disarm(), 1);
+	assert_int_equal(subproc_pipeline_len(pl), 0);
+	/* Still the caller's, and never marked a stage: it can be added. */
+	assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	assert_int_equal(subproc_pipeline_len(pl), 1);
+	subproc_pipeline_free(pl);
+
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("true")), 0);
+	fault_arm(FAULT_REALLOC, 1, ENOMEM);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), -ENOMEM);
+	assert_int_equal(fault_disarm(), 1);
+	subproc_cmd_free(cmd);
+	subproc_pipeline_free(pl);
 }
 
 /* EPIPE is how a child that stopped reading shows: input ends there (stdin
@@ -872,4 +1005,6 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_close_range_cloexec_einval),
           cmocka_unit_test(test_fault_unshare_files_refused),
           cmocka_unit_test(test_fault_unshare_files_enomem),
-          cmocka_unit_test(test_fault_stop_in_every_order))
+          cmocka_unit_test(test_fault_stop_in_every_order),
+          cmocka_unit_test(test_fault_err_after_io_failure),
+          cmocka_unit_test(test_fault_enomem_out_and_ownership))

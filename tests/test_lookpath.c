@@ -255,6 +255,32 @@ static void test_lookpath_bad_input(void **state)
 	assert_int_equal(subproc_lookpath("", NULL, 0, out, sizeof out), -EINVAL);
 }
 
+/* A failure leaves "" in out, never an earlier path (which a caller that
+ * ignores the result would run) or a piece of one. */
+static void test_lookpath_failure_leaves_empty(void **state)
+{
+	struct dirs *d = *state;
+	char pathvar[8200], out[PATH_MAX], small[4];
+	char *prog = file_make(d->a, "prog", script, sizeof script - 1, 0755);
+
+	path_env(pathvar, sizeof pathvar, d->a);
+	char *const env[] = {pathvar, NULL};
+	strcpy(out, "/stale/earlier/match");
+	assert_int_equal(subproc_lookpath("missing", env, 0, out, sizeof out), -ENOENT);
+	assert_string_equal(out, "");
+	strcpy(out, "/stale/earlier/match");
+	assert_int_equal(subproc_lookpath("", env, 0, out, sizeof out), -EINVAL);
+	assert_string_equal(out, "");
+	strcpy(out, "/stale/earlier/match");
+	assert_int_equal(subproc_lookpath("prog", env, 1u << 9, out, sizeof out), -EINVAL);
+	assert_string_equal(out, "");
+	strcpy(small, "old");
+	assert_int_equal(subproc_lookpath("prog", env, 0, small, sizeof small), -ENAMETOOLONG);
+	assert_string_equal(small, "");
+	assert_int_equal(subproc_lookpath("prog", env, 0, out, 0), -ENAMETOOLONG);
+	free(prog);
+}
+
 TEST_MAIN(cmocka_unit_test_setup_teardown(test_lookpath_finds_in_path, setup, teardown),
           cmocka_unit_test_setup_teardown(test_lookpath_first_match_wins, setup, teardown),
           cmocka_unit_test_setup_teardown(test_lookpath_skips_non_executable_and_dirs, setup,
@@ -268,4 +294,5 @@ TEST_MAIN(cmocka_unit_test_setup_teardown(test_lookpath_finds_in_path, setup, te
           cmocka_unit_test(test_lookpath_default_path),
           cmocka_unit_test_setup_teardown(test_lookpath_slash_checked_as_is, setup, teardown),
           cmocka_unit_test_setup_teardown(test_lookpath_out_too_small, setup, teardown),
-          cmocka_unit_test(test_lookpath_bad_input))
+          cmocka_unit_test(test_lookpath_bad_input),
+          cmocka_unit_test_setup_teardown(test_lookpath_failure_leaves_empty, setup, teardown))

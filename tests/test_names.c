@@ -175,6 +175,19 @@ static void test_error_format_truncates(void **state)
 	assert_int_equal(subproc_error_format(&err, NULL, 0), (int)strlen(full));
 }
 
+/* An error that names no step (a wait that timed out, -EBUSY) reads as the
+ * errno alone, not ": ETIMEDOUT: ...". */
+static void test_error_format_no_step(void **state)
+{
+	subproc_error err = {.code = -ETIMEDOUT, .step = SUBPROC_STEP_NONE, .fd = -1};
+	char buf[256];
+
+	(void)state;
+	subproc_error_format(&err, buf, sizeof buf);
+	assert_string_equal(buf, subproc_strerror(-ETIMEDOUT));
+	assert_int_equal(strncmp(buf, "ETIMEDOUT: ", 11), 0);
+}
+
 TEST_MAIN(cmocka_unit_test(test_version_matches_header), cmocka_unit_test(test_errno_name_known),
           cmocka_unit_test(test_errno_name_eagain_not_alias),
           cmocka_unit_test(test_errno_name_unknown_is_null), cmocka_unit_test(test_strerror_text),
@@ -184,4 +197,5 @@ TEST_MAIN(cmocka_unit_test(test_version_matches_header), cmocka_unit_test(test_e
           cmocka_unit_test(test_signal_parse_round_trips),
           cmocka_unit_test(test_signal_parse_rejects_bad_input), cmocka_unit_test(test_step_names),
           cmocka_unit_test(test_step_names_distinct), cmocka_unit_test(test_error_format_path),
-          cmocka_unit_test(test_error_format_fd), cmocka_unit_test(test_error_format_truncates))
+          cmocka_unit_test(test_error_format_fd), cmocka_unit_test(test_error_format_truncates),
+          cmocka_unit_test(test_error_format_no_step))

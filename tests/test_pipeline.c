@@ -240,10 +240,141 @@ static void test_pipeline_free_in_any_state(void **state)
 	assert_true(no_children());
 }
 
+/*
+ * The rule of subproc_pipeline_add: a failure takes nothing, so the caller
+ * frees the command. Under ASan (CI) a pipeline that kept it anyway would
+ * free it a second time at subproc_pipeline_free.
+ */
+static void test_pipeline_add_failure_caller_keeps_cmd(void **state)
+{
+	static const char *const s[] = {"exit 0"};
+	subproc_pipeline *pl = NULL;
+	subproc_cmd *cmd;
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_new(NULL), -EINVAL);
+	pl = (subproc_pipeline *)&pl;
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	assert_non_null(pl);
+
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(SH, "-c", "exit 0")), 0);
+	assert_int_equal(subproc_pipeline_add(NULL, cmd), -EINVAL);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), -EINVAL); /* started */
+	assert_int_equal(subproc_pipeline_len(pl), 0);
+	assert_int_equal(subproc_cmd_wait(cmd, NULL), 0);
+	subproc_cmd_free(cmd);
+	subproc_pipeline_free(pl);
+
+	pl = pipeline_of(1, s);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(SH, "-c", "exit 0")), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), -EBUSY);
+	assert_int_equal(subproc_pipeline_len(pl), 1);
+	subproc_cmd_free(cmd);
+	assert_int_equal(subproc_pipeline_wait(pl, NULL), 0);
+	subproc_pipeline_free(pl);
+	assert_true(no_children());
+}
+
+/* A stage cannot be added again, to this pipeline or another: each
+ * pipeline would free it. */
+static void test_pipeline_add_stage_twice_refused(void **state)
+{
+	subproc_pipeline *pl = NULL, *other = NULL;
+	subproc_cmd *cmd;
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	assert_int_equal(subproc_pipeline_new(&other), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(SH, "-c", "exit 0")), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), -EINVAL);
+	assert_int_equal(subproc_pipeline_add(other, cmd), -EINVAL);
+	assert_int_equal(subproc_pipeline_len(pl), 1);
+	assert_int_equal(subproc_pipeline_len(other), 0);
+	subproc_pipeline_free(other);
+	subproc_pipeline_free(pl);
+}
+
+/* err after every outcome of the pipeline calls: this call's, never a
+ * stale one. */
+static void test_pipeline_err_defined_after_every_failure(void **state)
+{
+	static const char *const two[] = {"echo hi", "cat"};
+	static const char *const slow[] = {"sleep 30", "cat"};
+	static char junk[] = "junk";
+	subproc_pipeline *pl = NULL;
+	subproc_output out = {0};
+	subproc_cmd *cmd;
+	subproc_error err;
+
+	(void)state;
+	assert_int_equal(subproc_pipeline_new(&pl), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_start(pl, &err), &err, -EINVAL));
+	error_stale(&err);
+	out = (subproc_output){.data = junk, .len = 4};
+	assert_true(error_plain(subproc_pipeline_communicate(pl, NULL, 0, &out, NULL, &err), &err,
+	                        -EINVAL));
+	assert_null(out.data);
+	subproc_pipeline_free(pl);
+
+	pl = pipeline_of(2, two);
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_start(pl, &err), &err, 0));
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_start(pl, &err), &err, -EBUSY));
+	error_stale(&err);
+	assert_true(
+		error_plain(subproc_pipeline_communicate(pl, NULL, 0, NULL, NULL, &err), &err, 0));
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_communicate(pl, NULL, 0, &out, NULL, &err), &err,
+	                        -ECHILD));
+	assert_null(out.data);
+	subproc_pipeline_free(pl);
+
+	pl = pipeline_of(2, slow);
+	assert_int_equal(subproc_pipeline_timeout(pl, 50, SIGKILL, 0), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_communicate(pl, NULL, 0, &out, NULL, &err), &err,
+	                        -ETIMEDOUT));
+	subproc_output_free(&out);
+	subproc_pipeline_free(pl);
+
+	/* Refused because the last stdout is no pipe: the first stdin was
+	 * not made one on the way (one command is both ends here). */
+	pl = pipeline_of(1, two);
+	cmd = subproc_pipeline_cmd(pl, 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_NULL), 0);
+	error_stale(&err);
+	assert_true(error_plain(subproc_pipeline_communicate(pl, "x", 1, &out, NULL, &err), &err,
+	                        -EINVAL));
+	assert_null(out.data);
+	assert_int_equal(subproc_pipeline_start(pl, NULL), 0);
+	assert_int_equal(subproc_cmd_fd(cmd, 0), -1);
+	assert_int_equal(subproc_pipeline_wait(pl, NULL), 0);
+	subproc_pipeline_free(pl);
+
+	/* A stage's start failure names the step, and only it. */
+	pl = pipeline_of(1, two);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("/subproc-no-such-dir/prog")), 0);
+	assert_int_equal(subproc_pipeline_add(pl, cmd), 0);
+	error_stale(&err);
+	assert_true(error_is(subproc_pipeline_start(pl, &err), &err, -ENOENT, SUBPROC_STEP_EXECVE));
+	assert_string_equal(err.path, "/subproc-no-such-dir/prog");
+	assert_int_equal(err.fd, -1);
+	subproc_pipeline_free(pl);
+	assert_true(no_children());
+}
+
 TEST_MAIN(cmocka_unit_test(test_pipeline_three_stages),
           cmocka_unit_test(test_pipeline_input_through_every_stage),
           cmocka_unit_test(test_pipeline_middle_fails_pipefail),
           cmocka_unit_test(test_pipeline_one_process_group),
           cmocka_unit_test(test_pipeline_timeout_stops_every_stage),
           cmocka_unit_test(test_pipeline_start_failure_cleans_up),
-          cmocka_unit_test(test_pipeline_free_in_any_state))
+          cmocka_unit_test(test_pipeline_free_in_any_state),
+          cmocka_unit_test(test_pipeline_add_failure_caller_keeps_cmd),
+          cmocka_unit_test(test_pipeline_add_stage_twice_refused),
+          cmocka_unit_test(test_pipeline_err_defined_after_every_failure))

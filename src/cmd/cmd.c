@@ -392,14 +392,9 @@ int subproc_cmd_start(subproc_cmd *c, subproc_error *err)
 	subproc_attr attr;
 	int r;
 
-	if (err != NULL) {
-		err->code = 0;
-		err->step = SUBPROC_STEP_NONE;
-		err->fd = -1;
-		err->path[0] = '\0';
-	}
+	cmd_error(err, 0);
 	if (c->proc != NULL)
-		return -EBUSY;
+		return cmd_error(err, -EBUSY);
 	files = malloc((3 + c->nextra) * sizeof *files);
 	r = files == NULL ? -ENOMEM : env_build(c, &env);
 	if (r < 0) {
@@ -489,7 +484,8 @@ int subproc_cmd_wait_fd(subproc_cmd *c, int fd, subproc_status *status)
 	if (r == -EINTR)
 		return r;
 	cmd_close_pipes(c);
-	if (status != NULL && c->reaped && c->wait_err == 0)
+	/* As documented: a status comes with 0 and -ETIMEDOUT only. */
+	if (status != NULL && (r == 0 || r == -ETIMEDOUT) && c->reaped && c->wait_err == 0)
 		*status = c->status;
 	return r;
 }
@@ -503,7 +499,10 @@ int subproc_cmd_run(subproc_cmd *c, subproc_status *status, subproc_error *err)
 {
 	int r = subproc_cmd_start(c, err);
 
-	return r < 0 ? r : subproc_cmd_wait(c, status);
+	if (r < 0)
+		return r;
+	/* A wait that fails is no start step: err must not claim success. */
+	return cmd_error(err, subproc_cmd_wait(c, status));
 }
 
 subproc_cmd *subproc_cmd_free(subproc_cmd *c)

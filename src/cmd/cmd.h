@@ -23,8 +23,10 @@
 #define cmd_io_handle subproc__cmd_io_handle
 #define cmd_io_open subproc__cmd_io_open
 #define cmd_io_pollfds subproc__cmd_io_pollfds
+#define cmd_check_pipes subproc__cmd_check_pipes
 #define cmd_close_pipes subproc__cmd_close_pipes
 #define cmd_now_ms subproc__cmd_now_ms
+#define cmd_outputs_empty subproc__cmd_outputs_empty
 #define cmd_prepare_pipes subproc__cmd_prepare_pipes
 #define stop_arm subproc__stop_arm
 #define stop_destroy subproc__stop_destroy
@@ -141,6 +143,7 @@ struct subproc_cmd {
 	size_t limit;
 	int policy;
 	bool kill_on_free;
+	bool staged; /* a stage of a pipeline, which owns it */
 
 	subproc_proc *proc;
 	bool reaped;  /* under stop.lock once started */
@@ -166,8 +169,38 @@ int stop_now(struct cmd_stop *s, int sig, bool timeout);
 int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch);
 
 /* Makes inherited streams that are given buffers pipes (before start);
- * -EINVAL when a stream given a buffer is not a pipe. */
+ * -EINVAL, with nothing changed, when a stream given a buffer is not a
+ * pipe and cannot become one. cmd_check_pipes only checks. */
 int cmd_prepare_pipes(subproc_cmd *cmd, bool in, bool out, bool errout);
+int cmd_check_pipes(const subproc_cmd *cmd, bool in, bool out, bool errout);
+
+/*
+ * Fills err, when given, for an outcome that is no start step: `code` (0
+ * for a success), SUBPROC_STEP_NONE, fd -1, path "". Returns code. Every
+ * function taking an err calls it first, so that nothing an earlier call
+ * left there survives this one.
+ */
+static inline int cmd_error(subproc_error *err, int code)
+{
+	if (err != NULL) {
+		err->code = code;
+		err->step = SUBPROC_STEP_NONE;
+		err->fd = -1;
+		err->path[0] = '\0';
+	}
+	return code;
+}
+/* For the end of such a function: a failure that did not come from a
+ * start (which filled err with its step) is recorded as cmd_error's. */
+static inline int cmd_error_end(subproc_error *err, int code)
+{
+	if (code < 0 && err != NULL && err->code == 0)
+		return cmd_error(err, code);
+	return code;
+}
+
+/* Sets the outputs given to {NULL, 0, 0}. */
+void cmd_outputs_empty(subproc_output *out, subproc_output *errout);
 
 int64_t cmd_now_ms(void);
 /* The process group the child leads, or 0 when it has none of its own. */

@@ -261,23 +261,37 @@ void cmd_io_end(struct cmd_io *io)
 	pthread_sigmask(SIG_SETMASK, &io->oldmask, NULL);
 }
 
-int cmd_prepare_pipes(subproc_cmd *c, bool in, bool out, bool errout)
+int cmd_check_pipes(const subproc_cmd *c, bool in, bool out, bool errout)
 {
 	const bool want[3] = {in, out, errout};
 
 	for (int i = 0; i < 3; i++) {
-		/* Not started: a stream given a buffer and left to inherit
-		 * becomes the pipe the caller evidently wants. */
-		if (c->proc == NULL && want[i] && c->io[i].mode == CMD_IO_INHERIT)
-			subproc_cmd_stdio(c, i, SUBPROC_STDIO_PIPE);
-		if (want[i] && c->io[i].mode != CMD_IO_PIPE)
+		if (want[i] && c->io[i].mode != CMD_IO_PIPE &&
+		    (c->proc != NULL || c->io[i].mode != CMD_IO_INHERIT))
 			return -EINVAL;
 	}
 	return 0;
 }
 
-int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_output *out,
-                            subproc_output *errout, subproc_status *status, subproc_error *err)
+int cmd_prepare_pipes(subproc_cmd *c, bool in, bool out, bool errout)
+{
+	const bool want[3] = {in, out, errout};
+
+	/* Every stream is checked before any is changed: a call refused
+	 * with -EINVAL leaves the command as it was. */
+	if (cmd_check_pipes(c, in, out, errout) < 0)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++) {
+		/* Not started: a stream given a buffer and left to inherit
+		 * becomes the pipe the caller evidently wants. */
+		if (c->proc == NULL && want[i] && c->io[i].mode == CMD_IO_INHERIT)
+			subproc_cmd_stdio(c, i, SUBPROC_STDIO_PIPE);
+	}
+	return 0;
+}
+
+static int communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_output *out,
+                       subproc_output *errout, subproc_status *status, subproc_error *err)
 {
 	struct cmd_io io = {
 		.in = in,
@@ -307,6 +321,24 @@ int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subpro
 	if (status != NULL && c->reaped && c->wait_err == 0)
 		*status = c->status;
 	return r;
+}
+
+void cmd_outputs_empty(subproc_output *out, subproc_output *errout)
+{
+	if (out != NULL)
+		*out = (subproc_output){0};
+	if (errout != NULL)
+		*errout = (subproc_output){0};
+}
+
+int subproc_cmd_communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_output *out,
+                            subproc_output *errout, subproc_status *status, subproc_error *err)
+{
+	/* Defined from the start: a call refused before reading leaves
+	 * empty outputs, not what the caller's variables held. */
+	cmd_outputs_empty(out, errout);
+	cmd_error(err, 0);
+	return cmd_error_end(err, communicate(c, in, inlen, out, errout, status, err));
 }
 
 int subproc_cmd_output(subproc_cmd *c, subproc_output *out, subproc_output *errout,

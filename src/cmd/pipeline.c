@@ -25,6 +25,7 @@ int subproc_pipeline_new(subproc_pipeline **out)
 
 	if (out == NULL)
 		return -EINVAL;
+	/* NULL on -ENOMEM too: calloc's result is stored either way. */
 	*out = pl = calloc(1, sizeof *pl);
 	if (pl == NULL)
 		return -ENOMEM;
@@ -35,7 +36,9 @@ int subproc_pipeline_new(subproc_pipeline **out)
 
 int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd)
 {
-	if (cmd == NULL || cmd->proc != NULL)
+	/* A failure takes nothing: cmd stays its owner's. A stage already
+	 * (of this pipeline or another) would be freed twice. */
+	if (pl == NULL || cmd == NULL || cmd->proc != NULL || cmd->staged)
 		return -EINVAL;
 	if (pl->started)
 		return -EBUSY;
@@ -48,6 +51,7 @@ int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd)
 		pl->cap = cap;
 	}
 	pl->cmds[pl->n++] = cmd;
+	cmd->staged = true;
 	return 0;
 }
 
@@ -127,10 +131,11 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 {
 	int prev = -1, r = 0;
 
+	cmd_error(err, 0);
 	if (pl->n == 0)
-		return -EINVAL;
+		return cmd_error(err, -EINVAL);
 	if (pl->started)
-		return -EBUSY;
+		return cmd_error(err, -EBUSY);
 	pl->failed = -1;
 	for (size_t i = 0; i < pl->n; i++) {
 		subproc_cmd *c = pl->cmds[i];
@@ -141,12 +146,9 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 		if (i + 1 < pl->n) {
 			r = subproc_pipe(p, 0);
 			if (r < 0) {
-				if (err != NULL) {
-					err->code = r;
+				cmd_error(err, r);
+				if (err != NULL)
 					err->step = SUBPROC_STEP_PIPE;
-					err->fd = -1;
-					err->path[0] = '\0';
-				}
 			} else {
 				subproc_cmd_stdio_fd(c, 1, p[1]);
 			}
@@ -199,8 +201,8 @@ int subproc_pipeline_wait(subproc_pipeline *pl, subproc_status *statuses)
 	return subproc_pipeline_wait_fd(pl, -1, statuses);
 }
 
-int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t inlen,
-                                 subproc_output *out, subproc_status *statuses, subproc_error *err)
+static int communicate(subproc_pipeline *pl, const void *in, size_t inlen, subproc_output *out,
+                       subproc_status *statuses, subproc_error *err)
 {
 	subproc_cmd *first, *last;
 	struct cmd_io io = {0};
@@ -213,6 +215,11 @@ int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t in
 	first = pl->cmds[0];
 	last = pl->cmds[pl->n - 1];
 	if (!pl->started) {
+		/* Both ends checked before either is changed (they may be
+		 * one command): a refused call changes no stage. */
+		if (cmd_check_pipes(first, inlen > 0, false, false) < 0 ||
+		    cmd_check_pipes(last, false, out != NULL, false) < 0)
+			return -EINVAL;
 		if ((r = cmd_prepare_pipes(first, inlen > 0, false, false)) < 0 ||
 		    (r = cmd_prepare_pipes(last, false, out != NULL, false)) < 0 ||
 		    (r = subproc_pipeline_start(pl, err)) < 0)
@@ -232,6 +239,16 @@ int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t in
 	r = stop_run(&pl->stop, &io, -1);
 	cmd_io_end(&io);
 	return pl_done(pl, r, statuses);
+}
+
+int subproc_pipeline_communicate(subproc_pipeline *pl, const void *in, size_t inlen,
+                                 subproc_output *out, subproc_status *statuses, subproc_error *err)
+{
+	/* As subproc_cmd_communicate: out and err are defined on every
+	 * return. */
+	cmd_outputs_empty(out, NULL);
+	cmd_error(err, 0);
+	return cmd_error_end(err, communicate(pl, in, inlen, out, statuses, err));
 }
 
 int subproc_pipeline_status(const subproc_pipeline *pl, bool pipefail)

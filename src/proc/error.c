@@ -74,6 +74,10 @@ int subproc_error_format(const subproc_error *err, char *buf, size_t size)
 		return snprintf(buf, size, "%s %s: %s", step, err->path, what);
 	if (err->fd >= 0)
 		return snprintf(buf, size, "%s fd %d: %s", step, err->fd, what);
+	/* A failure outside the start's steps (-EBUSY, a wait that timed out)
+	 * has no step to name: ": ETIMEDOUT" would read as a typo. */
+	if (step[0] == '\0')
+		return snprintf(buf, size, "%s", what);
 	return snprintf(buf, size, "%s: %s", step, what);
 }
 

@@ -182,14 +182,27 @@ out:
 	return r;
 }
 
-int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out, size_t outlen)
+static int lookpath(const char *file, char *const env[], unsigned flags, char *out, size_t outlen)
 {
-	if (file == NULL || file[0] == '\0' || out == NULL ||
-	    (flags & ~(unsigned)SUBPROC_LOOKPATH_ALLOW_DOT))
+	if (file == NULL || file[0] == '\0' || (flags & ~(unsigned)SUBPROC_LOOKPATH_ALLOW_DOT))
 		return -EINVAL;
 	if (strchr(file, '/') != NULL) {
 		int r = check_executable(AT_FDCWD, file);
 		return r < 0 ? r : copy_out(file, out, outlen);
 	}
 	return lookpath_where(file, env, flags, NULL, NULL, out, outlen);
+}
+
+int subproc_lookpath(const char *file, char *const env[], unsigned flags, char *out, size_t outlen)
+{
+	int r;
+
+	if (out == NULL)
+		return -EINVAL;
+	r = lookpath(file, env, flags, out, outlen);
+	/* A failure leaves "", never a half-written or earlier path that a
+	 * caller ignoring the result could exec. */
+	if (r < 0 && outlen > 0)
+		out[0] = '\0';
+	return r;
 }
