@@ -209,7 +209,7 @@ SUBPROC_API void subproc_forklock_rdunlock(void);
  */
 enum subproc_step {
 	SUBPROC_STEP_NONE = 0, /* ("") no failure, or none in a start step */
-	SUBPROC_STEP_ARGV,     /* ("argv") argv NULL, empty, or too many entries */
+	SUBPROC_STEP_ARGV,     /* ("argv") argv NULL or empty (too long: E2BIG at "execve") */
 	SUBPROC_STEP_ENV,      /* ("env") an environment entry without '=' */
 	SUBPROC_STEP_ATTR,     /* ("attr") contradictory or out-of-range attribute */
 	SUBPROC_STEP_LOOKPATH, /* ("lookpath") PATH search found nothing usable */
@@ -295,7 +295,10 @@ enum subproc_launch {
 	SUBPROC_LAUNCH_DEFAULT = 0,
 	/* clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND) on a
 	 * stack the library provides. Fails with the kernel's error where
-	 * refused. Linux 5.5 and later. */
+	 * refused. Linux 5.3 and later (before 5.5, without
+	 * CLONE_CLEAR_SIGHAND, the child resets handlers one by one). Needs
+	 * the library's clone3 trampoline, which only x86_64 has so far:
+	 * elsewhere it fails with -ENOSYS and the default is clone. */
 	SUBPROC_LAUNCH_CLONE3,
 	/* clone(CLONE_VM|CLONE_VFORK), the child resetting signal handlers one
 	 * by one. Linux only. */
@@ -900,7 +903,7 @@ SUBPROC_API int subproc_pipeline_new(subproc_pipeline **out);
  * At start the pipeline replaces the stdin of every stage but the first
  * and the stdout of every stage but the last with its pipes, and puts all
  * stages in one new process group (the first stage's pid), overriding
- * SUBPROC_SETSID, SUBPROC_SETPGID and SUBPROC_FOREGROUND, so a timeout
+ * SUBPROC_SETSID, SUBPROC_SETPGID, SUBPROC_FOREGROUND and SUBPROC_SETCTTY, so a timeout
  * stops every stage at once. Configure the first stage's stdin, the last
  * stage's stdout and each stage's stderr on the commands.
  *
@@ -997,8 +1000,11 @@ SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 /*                                                                          */
 /* Unlike subproc_start, the child inherits every fd that is not            */
 /* close-on-exec, as with posix_spawn; use addclosefrom_np to close the     */
-/* rest. The start holds the fork lock for writing (see                     */
-/* subproc_forklock_rdlock). As with glibc, posix_spawn and posix_spawnp    */
+/* rest. The subproc_ functions hold the fork lock for writing while they   */
+/* start (see subproc_forklock_rdlock); the preload library's do not, as    */
+/* glibc's do not (an unmodified program has no reader of the lock, and a   */
+/* fork() in another thread while it was held would leave it taken for     */
+/* good in the forked child). As with glibc, posix_spawn and posix_spawnp    */
 /* need no free fd on the clone paths (the fork path needs two for its      */
 /* status pipe: EMFILE); pidfd_spawn needs one, for the pidfd.              */
 /* ------------------------------------------------------------------------ */
