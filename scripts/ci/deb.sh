@@ -7,8 +7,8 @@
 # (the test suite runs in the build unless DEB_BUILD_OPTIONS has nocheck),
 # fails on any lintian error, installs the three packages and uses them: the
 # demo built with pkg-config and with find_package, the tool, the preload
-# shim by name, the manual pages and the bash completion (when the build
-# installs one). Then purges them, on failure too, and checks that nothing
+# shim by name, the manual pages (one per function) and the bash
+# completion. Then purges them, on failure too, and checks that nothing
 # of them is left in /usr. Packages left installed by an earlier run are
 # purged first. Uncommitted changes are not in the clone.
 #
@@ -138,19 +138,20 @@ done
 if command -v man >/dev/null 2>&1; then
 	man -w 3 subproc
 	man -w 1 subproc
+	# A page for every function the installed library exports.
+	for f in $(nm -D --defined-only "/usr/lib/$multiarch/libsubproc.so.0" |
+		awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }'); do
+		man -w "$f" >/dev/null || { echo "deb: man $f: no page" >&2; exit 1; }
+	done
 fi
 
 echo "== bash completion"
-comp=usr/share/bash-completion/completions
-if [ -d "$src/debian/tmp/$comp" ]; then
-	for f in "$src/debian/tmp/$comp"/*; do
-		[ -f "/$comp/${f##*/}" ] || { echo "deb: /$comp/${f##*/} not installed" >&2; exit 1; }
-		bash -n "/$comp/${f##*/}"
-		echo "/$comp/${f##*/}"
-	done
-else
-	echo "(the build installs none)"
-fi
+comp=/usr/share/bash-completion/completions/subproc
+[ -f "$comp" ] || { echo "deb: $comp not installed" >&2; exit 1; }
+bash -n "$comp"
+# It asks the installed tool for the names it offers.
+subproc --list signals | grep -qx SIGTERM || { echo "deb: subproc --list signals: no SIGTERM" >&2; exit 1; }
+echo "$comp"
 
 echo "== purge"
 purge
