@@ -296,9 +296,7 @@ enum subproc_launch {
 	/* clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND) on a
 	 * stack the library provides. Fails with the kernel's error where
 	 * refused. Linux 5.3 and later (before 5.5, without
-	 * CLONE_CLEAR_SIGHAND, the child resets handlers one by one). Needs
-	 * the library's clone3 trampoline, which only x86_64 has so far:
-	 * elsewhere it fails with -ENOSYS and the default is clone. */
+	 * CLONE_CLEAR_SIGHAND, the child resets handlers one by one). */
 	SUBPROC_LAUNCH_CLONE3,
 	/* clone(CLONE_VM|CLONE_VFORK), the child resetting signal handlers one
 	 * by one. Linux only. */

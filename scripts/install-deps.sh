@@ -4,7 +4,10 @@
 # Installs the Debian packages the machine lacks for:
 #   (no option)  make check: the test suite
 #   --ci         also .ci/run's other stages (clang, the analysers, valgrind,
-#                abidiff, the Debian package tools of scripts/ci/deb.sh)
+#                abidiff, the Debian package tools of scripts/ci/deb.sh, the
+#                cross toolchains, qemu-user and the targets' cmocka of
+#                scripts/ci/cross.sh, adding the arm64 and armhf dpkg
+#                architectures for those)
 #   --bench      make bench: gnuplot and the peers' toolchains and libraries;
 #                for it nothing is fatal, a peer that cannot be had is
 #                reported as missing in the results
@@ -35,6 +38,15 @@ debhelper
 dpkg-dev
 git
 lintian
+gcc-aarch64-linux-gnu
+gcc-riscv64-linux-gnu
+gcc-arm-linux-gnueabihf
+libc6-dev-arm64-cross
+libc6-dev-riscv64-cross
+libc6-dev-armhf-cross
+qemu-user
+libcmocka-dev:arm64
+libcmocka-dev:armhf
 "
 	;;
 --bench)
@@ -74,6 +86,13 @@ fi
 # then the architecture-independent one ("all" packages match no other).
 native=$(dpkg --print-architecture)
 installed() {
+	case $1 in
+	*:*)
+		s=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+		[ "$s" = "install ok installed" ]
+		return
+		;;
+	esac
 	for q in "$1:$native" "$1:all"; do
 		s=$(dpkg-query -W -f='${Status}' "$q" 2>/dev/null) || continue
 		[ "$s" = "install ok installed" ] && return 0
@@ -119,5 +138,17 @@ apt_get() {
 
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Packages of another architecture (libcmocka-dev:arm64) need that
+# architecture in dpkg before apt-get update reads its lists.
+for pkg in $missing; do
+	case $pkg in
+	*:*)
+		arch=${pkg##*:}
+		dpkg --print-foreign-architectures | grep -qx "$arch" ||
+			dpkg --add-architecture "$arch" ||
+			give_up "dpkg --add-architecture $arch failed"
+		;;
+	esac
+done
 { apt_get update -qq && apt_get install -y -qq --no-install-recommends $missing; } ||
 	give_up "apt-get could not install$missing"

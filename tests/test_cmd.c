@@ -562,7 +562,7 @@ static void test_cmd_limit_fail(void **state)
 	assert_int_equal(out.data[999], '9');
 	subproc_output_free(&out);
 	/* A child that would write forever is stopped. */
-	assert_int_equal(capped((size_t)1 << 40, 4096, SUBPROC_LIMIT_FAIL, &out), -ENOBUFS);
+	assert_int_equal(capped(SIZE_MAX / 4, 4096, SUBPROC_LIMIT_FAIL, &out), -ENOBUFS);
 	assert_int_equal(out.len, 4096);
 	subproc_output_free(&out);
 	assert_true(no_children());

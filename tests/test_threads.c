@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -355,7 +356,8 @@ static void mapping_perms(const void *addr, char perms[5])
 	if (f == NULL)
 		return;
 	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, p) == 3 && a >= lo && a < hi) {
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s", &lo, &hi, p) == 3 && a >= lo &&
+		    a < hi) {
 			memcpy(perms, p, 4);
 			perms[4] = '\0';
 			break;

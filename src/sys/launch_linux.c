@@ -67,43 +67,6 @@ long sys_clone3_call(struct clone3_args *args, size_t size, void (*fn)(void *), 
 long sys_clone_call(unsigned long flags, void *stack_top, int *pidfd, void (*fn)(void *),
                     void *arg);
 
-uint64_t sys_block_all_signals(void)
-{
-	/* Raw, because pthread_sigmask refuses to block glibc's internal
-	 * signals, and one of those arriving in the child would run a glibc
-	 * handler on the child's borrowed memory. */
-	uint64_t all = ~0ULL, old = 0;
-
-	raw_sigprocmask(SIG_SETMASK, &all, &old);
-	return old;
-}
-
-void sys_restore_signals(uint64_t mask)
-{
-	raw_sigprocmask(SIG_SETMASK, &mask, NULL);
-}
-
-uint64_t sys_sigset_bits(const sigset_t *set)
-{
-	uint64_t bits = 0;
-
-	for (int sig = 1; sig <= 64; sig++) {
-		if (sigismember(set, sig) == 1)
-			bits |= 1ULL << (sig - 1);
-	}
-	return bits;
-}
-
-int sys_pidfd_open(pid_t pid)
-{
-	return (int)raw_pidfd_open(pid, 0);
-}
-
-int sys_pidfd_signal(int pidfd, int sig)
-{
-	return (int)RAW4(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
 /* ---- the child's stack ---------------------------------------------------- */
 
 static pthread_once_t stack_once = PTHREAD_ONCE_INIT;

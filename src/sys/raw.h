@@ -10,8 +10,8 @@
  * thread of the process (the child is not one of them). Each function here
  * returns the result or -errno and touches no memory but its arguments.
  *
- * On Linux the calls go straight to the kernel (inline assembly on x86_64
- * and aarch64, syscall(2) elsewhere, which only costs an errno write). Other
+ * On Linux the calls go straight to the kernel: inline assembly, or on
+ * 32-bit ARM a small assembly function (arch/ARCH/syscall_arch.h). Other
  * systems get the libc calls that POSIX lists as async-signal-safe; their
  * child runs after fork, in its own memory, where that is allowed.
  */
@@ -29,42 +29,9 @@
 #ifdef __linux__
 #include <sys/syscall.h>
 
-#if defined(__x86_64__)
-static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-	                 : "=a"(ret)
-	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-	                 : "rcx", "r11", "memory");
-	return ret;
-}
-#elif defined(__aarch64__)
-static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc 0"
-	                 : "+r"(x0)
-	                 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-	                 : "memory");
-	return x0;
-}
-#else
-static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	long r = syscall(n, a, b, c, d, e, f);
-	return r == -1 ? -errno : r;
-}
-#endif
+/* raw_syscall6 and what differs in the kernel's ABI, per architecture:
+ * arch/ARCH/syscall_arch.h, put on the include path by src/CMakeLists.txt. */
+#include "syscall_arch.h"
 
 #define RAW0(n) raw_syscall6((n), 0, 0, 0, 0, 0, 0)
 #define RAW1(n, a) raw_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
@@ -78,13 +45,25 @@ static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, 
  * glibc's sigset_t is larger, and its first word holds signals 1..64. */
 #define RAW_SIGSET_SIZE 8
 
-/* The kernel's struct sigaction for rt_sigaction (not libc's). */
+/* The kernel's struct sigaction for rt_sigaction (not libc's): the mask is
+ * two words on 32-bit targets, at offset 12 on ARM, and riscv64 has no
+ * sa_restorer. */
 struct raw_sigaction {
 	void *handler;
 	unsigned long flags;
+#if RAW_SIGACTION_RESTORER
 	void *restorer;
-	uint64_t mask;
+#endif
+	unsigned long mask[RAW_SIGSET_SIZE / sizeof(unsigned long)];
 };
+
+/* 32-bit ARM (like i386) kept the 16-bit id calls under the old names; the
+ * ones for 32-bit ids carry a 32. */
+#ifdef __NR_getuid32
+#define RAW_ID_NR(name) __NR_##name##32
+#else
+#define RAW_ID_NR(name) __NR_##name
+#endif
 
 #ifndef __NR_close_range
 #define __NR_close_range 436
@@ -115,10 +94,10 @@ struct raw_sigaction {
 #define raw_getdents64(fd, buf, n) RAW3(__NR_getdents64, (fd), (buf), (n))
 #define raw_chdir(path) RAW1(__NR_chdir, (path))
 #define raw_fchdir(fd) RAW1(__NR_fchdir, (fd))
-#define raw_getuid() RAW0(__NR_getuid)
-#define raw_getgid() RAW0(__NR_getgid)
-#define raw_setresuid(r, e, s) RAW3(__NR_setresuid, (r), (e), (s))
-#define raw_setresgid(r, e, s) RAW3(__NR_setresgid, (r), (e), (s))
+#define raw_getuid() RAW0(RAW_ID_NR(getuid))
+#define raw_getgid() RAW0(RAW_ID_NR(getgid))
+#define raw_setresuid(r, e, s) RAW3(RAW_ID_NR(setresuid), (r), (e), (s))
+#define raw_setresgid(r, e, s) RAW3(RAW_ID_NR(setresgid), (r), (e), (s))
 #define raw_sched_setparam(pid, param) RAW2(__NR_sched_setparam, (pid), (param))
 #define raw_sched_setscheduler(pid, policy, param)                                                 \
 	RAW3(__NR_sched_setscheduler, (pid), (policy), (param))
@@ -130,9 +109,9 @@ struct raw_sigaction {
 #define raw_getppid() RAW0(__NR_getppid)
 #define raw_kill(pid, sig) RAW2(__NR_kill, (pid), (sig))
 #define raw_ioctl(fd, req, arg) RAW3(__NR_ioctl, (fd), (req), (arg))
-#define raw_setgroups(n, list) RAW2(__NR_setgroups, (n), (list))
-#define raw_setgid(gid) RAW1(__NR_setgid, (gid))
-#define raw_setuid(uid) RAW1(__NR_setuid, (uid))
+#define raw_setgroups(n, list) RAW2(RAW_ID_NR(setgroups), (n), (list))
+#define raw_setgid(gid) RAW1(RAW_ID_NR(setgid), (gid))
+#define raw_setuid(uid) RAW1(RAW_ID_NR(setuid), (uid))
 #define raw_umask(mask) RAW1(__NR_umask, (mask))
 #define raw_prlimit(pid, res, newl, oldl) RAW4(__NR_prlimit64, (pid), (res), (newl), (oldl))
 #define raw_prctl(op, a) RAW5(__NR_prctl, (op), (a), 0, 0, 0)

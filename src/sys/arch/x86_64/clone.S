@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two CLONE_VM launches for x86_64, as raw system calls:
+ * The two CLONE_VM launches for x86_64, as raw system calls (one such file
+ * per architecture, in the directory of its name, chosen by src/CMakeLists.txt):
  *
  *   long subproc__sys_clone3_call(struct clone_args *args, size_t size,
  *                        void (*fn)(void *), void *arg);
