@@ -266,13 +266,15 @@ bad:
 	return -1;
 }
 
-static int parse_long(const char *opt, const char *s, int base, long min, long max, long *out)
+/* long long, so that a 32-bit id's range fits where long is 32 bits. */
+static int parse_long(const char *opt, const char *s, int base, long long min, long long max,
+                      long long *out)
 {
 	char *end;
-	long v;
+	long long v;
 
 	errno = 0;
-	v = strtol(s, &end, base);
+	v = strtoll(s, &end, base);
 	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
 		tool_error("%s: bad number: %s", opt, s);
 		return -1;
@@ -414,10 +416,10 @@ static bool lookup_failed(int e)
 static int parse_gid(const char *opt, const char *s, gid_t *out)
 {
 	struct group *gr;
-	long v;
+	long long v;
 
 	if (is_number(s))
-		return parse_long(opt, s, 10, 0, (long)UINT32_MAX - 1, &v) < 0
+		return parse_long(opt, s, 10, 0, (long long)UINT32_MAX - 1, &v) < 0
 		               ? -1
 		               : (*out = (gid_t)v, 0);
 	errno = 0;
@@ -493,13 +495,14 @@ static int resolve_credentials(struct tool_opts *o)
 	struct passwd *pw;
 	char *name = NULL;
 	gid_t pw_gid = 0;
-	long v;
+	long long v;
 	int r = 0;
 
 	if (o->user != NULL) {
 		errno = 0;
 		if (is_number(o->user)) {
-			if (parse_long(o->user_opt, o->user, 10, 0, (long)UINT32_MAX - 1, &v) < 0)
+			if (parse_long(o->user_opt, o->user, 10, 0, (long long)UINT32_MAX - 1, &v) <
+			    0)
 				return -1;
 			o->uid = (uid_t)v;
 			errno = 0;
@@ -637,7 +640,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 {
 	bool run = strcmp(cmd, "run") == 0;
 	int c;
-	long v;
+	long long v;
 
 	memset(o, 0, sizeof *o);
 	o->sig = SIGTERM;
@@ -761,7 +764,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			if (parse_long("--keep-fd", optarg, 10, 0, INT_MAX, &v) < 0)
 				return -1;
 			if (v < 3) {
-				tool_error("--keep-fd %ld: fds 0, 1 and 2 are set with --stdin, "
+				tool_error("--keep-fd %lld: fds 0, 1 and 2 are set with --stdin, "
 				           "--stdout and --stderr",
 				           v);
 				return -1;
