@@ -289,7 +289,9 @@ SUBPROC_API int subproc_error_format(const subproc_error *err, char *buf, size_t
 /** How to create the child. The default chooses the fastest that works. */
 enum subproc_launch {
 	/* clone3, falling back to clone when clone3 is refused (ENOSYS, or
-	 * EPERM from a seccomp filter); fork on systems other than Linux.
+	 * EPERM from a seccomp filter); fork on systems other than Linux, and
+	 * where a child turns out not to share the caller's memory (under a
+	 * user-mode emulator such as qemu-user; see subproc(3), LAUNCH PATHS).
 	 * The environment variable SUBPROC_LAUNCH=clone3|clone|fork, read once
 	 * per process, replaces this default. */
 	SUBPROC_LAUNCH_DEFAULT = 0,

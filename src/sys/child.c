@@ -51,12 +51,16 @@ CHILD_FN _Noreturn static void child_fail(struct sys_child *c, int status_fd, in
 {
 	struct sys_result r = {.index = index, .detail = detail, .err = (int)-err};
 
+	/* Both, where both exist: a CLONE_VM child started while the library
+	 * does not yet know whether it shares the parent's memory has a pipe
+	 * as well as the slot (launch_linux.c). */
 	if (status_fd >= 0) {
 		/* A short write leaves the parent with "no report" which it
 		 * turns into EPIPE; there is nothing better to do here. */
 		while (raw_write(status_fd, &r, sizeof r) == -EINTR)
 			;
-	} else {
+	}
+	if (c->result != NULL) {
 		c->result->index = r.index;
 		c->result->detail = r.detail;
 		c->result->err = r.err;
@@ -382,6 +386,11 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 	struct child_nofile nofile = {.raised = false};
 	long r = 0;
 
+	/* The read end would otherwise be an fd the caller never had,
+	 * visible to steps that take the caller's fd numbers (posix_spawn's
+	 * file actions). */
+	if (c->status_rd >= 0)
+		raw_close(c->status_rd);
 	if (c->files_shared)
 		closed_from = child_unshare_files(c);
 
@@ -558,11 +567,8 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
  * (launch_linux.c). */
 CHILD_FN void sys_child_entry(void *arg)
 {
-	sys_child_run(arg);
-}
+	struct sys_child *c = arg;
 
-/* The same for glibc's clone(), which wants an int. */
-CHILD_FN int sys_child_entry_clone(void *arg)
-{
-	sys_child_run(arg);
+	c->entered = true;
+	sys_child_run(c);
 }

@@ -14,45 +14,17 @@
 #include <signal.h>
 #include <unistd.h>
 
-int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res)
+int sys_status_read(int rd, pid_t child, struct sys_result *res)
 {
 	struct sys_result report;
-	struct sys_child c = {.plan = plan};
-	int p[2], e;
 	ssize_t n;
-	pid_t child;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		res->index = SYS_INDEX_PIPE;
-		res->err = errno;
-		return -res->err;
-	}
-	c.status_fd = p[1];
-	c.oldmask = sys_block_all_signals();
-	child = fork();
-	if (child == 0) {
-		/* The read end would otherwise be an fd the caller never
-		 * had, visible to steps that take the caller's fd numbers
-		 * (posix_spawn's file actions). close is async-signal-safe,
-		 * and this child owns its memory. */
-		close(p[0]);
-		sys_child_run(&c);
-	}
-	e = errno;
-	sys_restore_signals(c.oldmask);
-	close(p[1]);
-	if (child < 0) {
-		close(p[0]);
-		res->err = e;
-		return -e;
-	}
+	int e;
 
 	do
-		n = read(p[0], &report, sizeof report);
+		n = read(rd, &report, sizeof report);
 	while (n < 0 && errno == EINTR);
 	e = errno;
-	close(p[0]);
-	*pid = child;
+	close(rd);
 	if (n == 0)
 		return 0;
 
@@ -69,4 +41,33 @@ int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *
 	}
 	sys_reap(child, -1);
 	return -res->err;
+}
+
+int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res)
+{
+	struct sys_child c = {.plan = plan};
+	int p[2], e;
+	pid_t child;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		res->index = SYS_INDEX_PIPE;
+		res->err = errno;
+		return -res->err;
+	}
+	c.status_rd = p[0];
+	c.status_fd = p[1];
+	c.oldmask = sys_block_all_signals();
+	child = fork();
+	if (child == 0)
+		sys_child_run(&c);
+	e = errno;
+	sys_restore_signals(c.oldmask);
+	close(p[1]);
+	if (child < 0) {
+		close(p[0]);
+		res->err = e;
+		return -e;
+	}
+	*pid = child;
+	return sys_status_read(p[0], child, res);
 }

@@ -21,8 +21,10 @@
 
 #include "raw.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,16 +142,16 @@ static void stack_put(char *top, bool once)
 
 /* ---- CLONE_VM launches --------------------------------------------------- */
 
-/* Set once a child could not unshare the fd table it shared: every later
- * start copies the table at clone time instead (see sys_plan.unshare_below). */
-static atomic_bool files_unshare_refused;
+/* Set once a child could not unshare the fd table it shared, or the launch
+ * refused to share it: every later start copies the table at clone time
+ * instead (see sys_plan.unshare_below). */
+static atomic_bool files_share_refused;
 /* Set once the default launch found clone3 refused. */
 static atomic_bool clone3_refused;
 
 static int launch_clone3(const struct sys_plan *plan, struct sys_child *c, char *top, pid_t *pid,
                          int *pidfd, struct sys_result *res)
 {
-#ifdef SUBPROC_HAVE_CLONE_TRAMPOLINE
 	struct clone3_args a;
 	int fd = -1;
 	long r;
@@ -202,43 +204,40 @@ static int launch_clone3(const struct sys_plan *plan, struct sys_child *c, char 
 	*pid = (pid_t)r;
 	*pidfd = fd;
 	return 0;
-#else
-	(void)plan, (void)c, (void)top, (void)pid, (void)pidfd;
-	res->err = ENOSYS;
-	return -ENOSYS;
-#endif
-}
-
-static long clone_call(unsigned long flags, char *top, int *pidfd, struct sys_child *c)
-{
-#ifdef SUBPROC_HAVE_CLONE_TRAMPOLINE
-	return sys_clone_call(flags, top, pidfd, sys_child_entry, c);
-#else
-	int r = clone(sys_child_entry_clone, top, (int)flags, c, pidfd);
-	return r < 0 ? -errno : r;
-#endif
 }
 
 static int launch_clone(const struct sys_plan *plan, struct sys_child *c, char *top, pid_t *pid,
                         int *pidfd, struct sys_result *res)
 {
-	unsigned long flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+	bool want_pidfd = !plan->no_pidfd;
 	int fd = -1;
-	long r = -EINVAL;
+	long r;
 
-	if (c->files_shared)
-		flags |= CLONE_FILES;
 	c->handlers_cleared = false;
 	c->cgroup_done = false;
-	for (int attempt = plan->no_pidfd ? 1 : 0; attempt < 2; attempt++) {
+	for (;;) {
+		unsigned long f = CLONE_VM | CLONE_VFORK | SIGCHLD;
 		/* CLONE_PIDFD came in Linux 5.2; without it, pidfd_open
 		 * below (5.3) or no pidfd at all. */
-		unsigned long f = attempt == 0 ? flags | CLONE_PIDFD : flags;
+		if (want_pidfd)
+			f |= CLONE_PIDFD;
+		if (c->files_shared)
+			f |= CLONE_FILES;
 		c->oldmask = sys_block_all_signals();
-		r = clone_call(f, top, &fd, c);
+		r = sys_clone_call(f, top, &fd, sys_child_entry, c);
 		sys_restore_signals(c->oldmask);
 		if (r != -EINVAL)
 			break;
+		/* An emulator refuses the flags it cannot turn into a fork
+		 * (qemu-user 7.2: CLONE_PIDFD and CLONE_FILES), one by one. */
+		if (want_pidfd) {
+			want_pidfd = false;
+		} else if (c->files_shared) {
+			c->files_shared = false;
+			atomic_store_explicit(&files_share_refused, true, memory_order_relaxed);
+		} else {
+			break;
+		}
 	}
 	if (r < 0) {
 		res->err = (int)-r;
@@ -268,6 +267,62 @@ static int launch_finish(const struct sys_result *slot, pid_t pid, int *pidfd,
 	return -slot->err;
 }
 
+/*
+ * Whether a CLONE_VM child runs in our memory. Under a user-mode emulator
+ * (qemu-user) it does not: the emulator cannot share its own memory with a
+ * second process, so it turns CLONE_VM|CLONE_VFORK into a fork and returns
+ * at once. The child's report in the slot would then never be seen, and a
+ * start that failed would pass for one that exec'ed.
+ *
+ * Until a first child has shown which it is (sys_child.entered), every
+ * CLONE_VM start also carries the fork path's status pipe, which reports
+ * either way; a shared child makes the pipe unneeded from then on, an
+ * unshared one sends every later default start down the fork path (an
+ * explicit clone keeps the pipe). One pipe2 per process on a real kernel.
+ */
+enum { VM_UNKNOWN, VM_SHARED, VM_UNSHARED };
+static atomic_int vm_memory;
+
+/*
+ * After the launch succeeded: learns from the child whether it shared our
+ * memory and gets its outcome from the slot or the pipe (closed here).
+ * Returns 1 when the start must be made again: the child did not share
+ * memory and there was no pipe to hear it on (the fd table was full), so
+ * its outcome is unknown and it is killed and reaped unseen.
+ */
+static int launch_settle(const struct sys_child *c, const struct sys_result *slot, pid_t pid,
+                         int *pidfd, struct sys_result *res)
+{
+	int r;
+
+	if (c->entered) {
+		atomic_store_explicit(&vm_memory, VM_SHARED, memory_order_relaxed);
+		if (c->status_fd >= 0) {
+			close(c->status_fd);
+			close(c->status_rd);
+		}
+		return launch_finish(slot, pid, pidfd, res);
+	}
+	atomic_store_explicit(&vm_memory, VM_UNSHARED, memory_order_relaxed);
+	if (c->status_fd < 0) {
+		kill(pid, SIGKILL);
+		r = 1;
+	} else {
+		close(c->status_fd);
+		r = sys_status_read(c->status_rd, pid, res);
+		if (r == 0)
+			return 0;
+	}
+	if (r > 0)
+		sys_reap(pid, *pidfd);
+	if (*pidfd >= 0)
+		close(*pidfd);
+	*pidfd = -1;
+	return r;
+}
+
+/* A CLONE_VM start. Returns 1, having started nothing, when a default start
+ * is to take the fork path instead (see vm_memory). */
 static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
                      struct sys_result *res, const char **launched)
 {
@@ -275,7 +330,7 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 	struct sys_child c;
 	bool once;
 	char *top = stack_get(&once);
-	int r;
+	int r, p[2];
 
 	*launched = mode == SYS_LAUNCH_CLONE ? "clone" : "clone3";
 	if (top == NULL) {
@@ -283,19 +338,41 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 		return -ENOMEM;
 	}
 	for (;;) {
+		int memory = atomic_load_explicit(&vm_memory, memory_order_relaxed);
+
+		if (mode == SYS_LAUNCH_DEFAULT && memory == VM_UNSHARED) {
+			r = 1;
+			break;
+		}
 		slot = (struct sys_result){.index = SYS_INDEX_LAUNCH};
-		c = (struct sys_child){.plan = plan, .result = &slot, .status_fd = -1};
-		c.files_shared =
-			plan->unshare_below > 0 &&
-			!atomic_load_explicit(&files_unshare_refused, memory_order_relaxed);
+		c = (struct sys_child){
+			.plan = plan, .result = &slot, .status_fd = -1, .status_rd = -1};
+		if (memory != VM_SHARED) {
+			/* With a full fd table a start on a real kernel still
+			 * works without the pipe (posix_spawn needs no free
+			 * slot); once sharing is known absent, it cannot. */
+			if (pipe2(p, O_CLOEXEC) == 0) {
+				c.status_rd = p[0];
+				c.status_fd = p[1];
+			} else if (memory == VM_UNSHARED) {
+				res->index = SYS_INDEX_PIPE;
+				res->err = errno;
+				r = -res->err;
+				break;
+			}
+		}
+		/* A shared fd table would lose the pipe to the child's unshare,
+		 * which keeps only the fds below unshare_below. */
+		c.files_shared = plan->unshare_below > 0 && c.status_fd < 0 &&
+		                 !atomic_load_explicit(&files_share_refused, memory_order_relaxed);
 		if (mode == SYS_LAUNCH_CLONE3 ||
 		    (mode == SYS_LAUNCH_DEFAULT &&
 		     !atomic_load_explicit(&clone3_refused, memory_order_relaxed))) {
 			*launched = "clone3";
 			r = launch_clone3(plan, &c, top, pid, pidfd, res);
-			/* ENOSYS: an old kernel; EPERM: a seccomp filter that
-			 * refuses clone3 (as container runtimes do) before the
-			 * child exists. */
+			/* ENOSYS: an old kernel, or an emulator; EPERM: a seccomp
+			 * filter that refuses clone3 (as container runtimes do)
+			 * before the child exists. */
 			if (mode == SYS_LAUNCH_DEFAULT && (r == -ENOSYS || r == -EPERM)) {
 				atomic_store_explicit(&clone3_refused, true, memory_order_relaxed);
 				*launched = "clone";
@@ -305,11 +382,17 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 			*launched = "clone";
 			r = launch_clone(plan, &c, top, pid, pidfd, res);
 		}
-		if (r == 0)
-			r = launch_finish(&slot, *pid, pidfd, res);
+		if (r == 0) {
+			r = launch_settle(&c, &slot, *pid, pidfd, res);
+			if (r > 0)
+				continue;
+		} else if (c.status_fd >= 0) {
+			close(c.status_fd);
+			close(c.status_rd);
+		}
 		if (r == 0 || res->index != SYS_INDEX_UNSHARE || !c.files_shared)
 			break;
-		atomic_store_explicit(&files_unshare_refused, true, memory_order_relaxed);
+		atomic_store_explicit(&files_share_refused, true, memory_order_relaxed);
 		*res = (struct sys_result){.index = SYS_INDEX_LAUNCH};
 	}
 	stack_put(top, once);
@@ -375,6 +458,11 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 	if (plan->forklock)
 		sys_forklock_wrlock();
 
+	if (mode != SYS_LAUNCH_FORK) {
+		r = launch_vm(plan, mode, pid, pidfd, res, launched);
+		if (r > 0)
+			mode = SYS_LAUNCH_FORK;
+	}
 	if (mode == SYS_LAUNCH_FORK) {
 		*launched = "fork";
 		r = sys_launch_fork(plan, pid, res);
@@ -385,8 +473,6 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 			int p = sys_pidfd_open(*pid);
 			*pidfd = p >= 0 ? p : -1;
 		}
-	} else {
-		r = launch_vm(plan, mode, pid, pidfd, res, launched);
 	}
 
 	if (plan->forklock)

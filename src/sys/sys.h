@@ -24,7 +24,6 @@
  * clashes with them; the code uses the short names. */
 #define sys_block_all_signals subproc__sys_block_all_signals
 #define sys_child_entry subproc__sys_child_entry
-#define sys_child_entry_clone subproc__sys_child_entry_clone
 #define sys_child_run subproc__sys_child_run
 #define sys_child_stack subproc__sys_child_stack
 #define sys_clone3_call subproc__sys_clone3_call
@@ -34,6 +33,7 @@
 #define sys_launch subproc__sys_launch
 #define sys_launch_env_text subproc__sys_launch_env_text
 #define sys_launch_fork subproc__sys_launch_fork
+#define sys_status_read subproc__sys_status_read
 #define sys_pidfd_open subproc__sys_pidfd_open
 #define sys_pidfd_signal subproc__sys_pidfd_signal
 #define sys_reap subproc__sys_reap
@@ -175,22 +175,33 @@ const char *sys_launch_env_text(void);
 
 /* The launch paths, each with sys_launch's contract (launch_*.c). */
 int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res);
+/*
+ * The parent's side of the status pipe (launch_fork.c), once its own write
+ * end is closed: reads until the child's exec closes the pipe (returns 0) or
+ * a report arrives (returns -errno with *res; the child has been reaped).
+ * Closes `rd`.
+ */
+int sys_status_read(int rd, pid_t child, struct sys_result *res);
 
 /* The child: runs the plan and execs, or reports and exits 127 (child.c). */
 struct sys_child {
 	const struct sys_plan *plan;
 	struct sys_result *result; /* written on failure when status_fd < 0 */
-	int status_fd;             /* fork path: the status pipe's write end */
-	bool handlers_cleared;     /* clone3 reset the handlers already */
-	bool cgroup_done;          /* clone3 placed the child in its cgroup */
-	bool files_shared;         /* started with CLONE_FILES: unshare first */
-	uint64_t oldmask;          /* the caller's mask, saved by the parent */
+	int status_fd;             /* the status pipe's write end, or -1 */
+	int status_rd;             /* its read end, which the child closes first */
+	/* Set by a CLONE_VM child as its first act. Still false once the
+	 * launch returns, the child did not run in this memory: a user-mode
+	 * emulator (qemu-user) turned the launch into a fork. */
+	bool entered;
+	bool handlers_cleared; /* clone3 reset the handlers already */
+	bool cgroup_done;      /* clone3 placed the child in its cgroup */
+	bool files_shared;     /* started with CLONE_FILES: unshare first */
+	uint64_t oldmask;      /* the caller's mask, saved by the parent */
 };
 _Noreturn void sys_child_run(struct sys_child *child);
 /* The child's first frame on the CLONE_VM paths: sys_child_run(arg). In
  * child.c, so that nothing the child runs is instrumented. */
 void sys_child_entry(void *arg);
-int sys_child_entry_clone(void *arg);
 
 /* Converts a sigset_t to the kernel's 64-bit form. */
 uint64_t sys_sigset_bits(const sigset_t *set);
