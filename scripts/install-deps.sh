@@ -7,7 +7,7 @@
 #                abidiff, the Debian package tools of scripts/ci/deb.sh, the
 #                cross toolchains, qemu-user and the targets' cmocka of
 #                scripts/ci/cross.sh, adding the arm64 and armhf dpkg
-#                architectures for those)
+#                architectures for those; musl-tools for scripts/ci/musl.sh)
 #   --bench      make bench: gnuplot and the peers' toolchains and libraries;
 #                for it nothing is fatal, a peer that cannot be had is
 #                reported as missing in the results
@@ -47,6 +47,8 @@ libc6-dev-armhf-cross
 qemu-user
 libcmocka-dev:arm64
 libcmocka-dev:armhf
+musl-tools
+linux-libc-dev
 "
 	;;
 --bench)

@@ -419,9 +419,14 @@ static void test_cmd_empty_output_is_terminated(void **state)
 	subproc_output out = {0}, err = {0};
 
 	(void)state;
+	/* glibc's knob; musl has none (there, only ASan's fill shows it). */
+#ifdef M_PERTURB
 	mallopt(M_PERTURB, 0xa5);
+#endif
 	assert_int_equal(subproc_cmd_output(cmd, &out, &err, NULL, NULL), 0);
+#ifdef M_PERTURB
 	mallopt(M_PERTURB, 0);
+#endif
 	assert_int_equal(out.len, 0);
 	assert_non_null(out.data);
 	assert_int_equal(out.data[0], '\0');

@@ -22,9 +22,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <linux/openat2.h>
-#endif
+#include <stdint.h>
+
+/* openat2's struct open_how (Linux 5.6), spelled out so that the build needs
+ * no kernel headers (musl-gcc has none). */
+struct lookpath_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define LOOKPATH_RESOLVE_IN_ROOT 0x10
 
 /* glibc's execvp default when PATH is unset (confstr _CS_PATH). */
 #define DEFAULT_PATH "/bin:/usr/bin"
@@ -68,7 +75,8 @@ static int check_executable(int dirfd, const char *path)
 static int check_in_root(int rootfd, const char *path)
 {
 #if defined(__linux__) && defined(SYS_openat2)
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+	struct lookpath_open_how how = {.flags = O_PATH | O_CLOEXEC,
+	                                .resolve = LOOKPATH_RESOLVE_IN_ROOT};
 	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 
 	if (fd >= 0) {

@@ -584,6 +584,12 @@ static void option_error(const char *cmd, int c, char **argv)
 	const struct option *p = long_opt_of(optopt);
 	size_t len, n = 0;
 
+	/* musl steps past the end for a value missing there (optind is
+	 * argc + 1), glibc stays on it: argv[argc] is NULL, the one before it
+	 * the option. */
+	if (arg == NULL)
+		arg = argv[optind - 2];
+
 	if (c == ':') {
 		/* A missing value is at the end of argv, in the last element. */
 		if (strncmp(arg, "--", 2) == 0 && p != NULL)
