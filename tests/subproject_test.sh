@@ -6,9 +6,11 @@
 # and the parent's install installs nothing of subproc's unless
 # SUBPROC_INSTALL=ON asks. Exits 77 (skipped) for a sanitizer build.
 #
-# usage: subproject_test.sh SOURCE_DIR CC [SANITIZERS]
+# usage: subproject_test.sh SOURCE_DIR CC [SANITIZERS [TOOLCHAIN_FILE]]
+# (a cross build passes its toolchain file on; its programs then run through
+# binfmt_misc, as the suite's do under scripts/ci/qemu-suite.sh)
 set -eu
-src=$1 cc=$2 sanitize=${3:-}
+src=$1 cc=$2 sanitize=${3:-} toolchain=${4:-}
 [ -z "$sanitize" ] || { echo "skipped: nothing of a $sanitize build differs here"; exit 77; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -18,7 +20,7 @@ run() { "$@" >"$t/log" 2>&1 || { cat "$t/log"; fail "failed: $*"; }; }
 for via in subdirectory fetchcontent; do
 	b=$t/$via
 	run cmake -S "$src/tests/subproject" -B "$b" -DCMAKE_C_COMPILER="$cc" -DSUBPROC_VIA=$via \
-		-DSUBPROC_SOURCE="$src" -DFETCHCONTENT_SOURCE_DIR_SUBPROC="$src" \
+		${toolchain:+-DCMAKE_TOOLCHAIN_FILE="$toolchain"} -DSUBPROC_SOURCE="$src" -DFETCHCONTENT_SOURCE_DIR_SUBPROC="$src" \
 		-DSUBPROC_DEMO_SOURCE="$src/examples/demo.c"
 	run cmake --build "$b" -j2
 	[ -x "$b/parent-demo" ] || fail "parent-demo not built"

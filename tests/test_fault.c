@@ -227,6 +227,10 @@ static char *const probe_sleep[] = {PROBE, "--sleep-ms", "600000", NULL};
 
 static const int all_paths[] = {SUBPROC_LAUNCH_CLONE3, SUBPROC_LAUNCH_CLONE, SUBPROC_LAUNCH_FORK};
 static const char *const path_names[] = {"", "clone3", "clone", "fork"};
+/* Each index into all_paths whose launch this machine can make. */
+#define FOR_EACH_PATH(i)                                                                           \
+	for (size_t i = 0; i < 3; i++)                                                             \
+		if (launch_exists(all_paths[i]))
 
 static subproc_cmd *cmd_probe(const char *const *args, int launch)
 {
@@ -354,7 +358,7 @@ static void test_fault_pipe2_status_pipe(void **state)
 static void test_fault_pipe2_command_pipes(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
 		subproc_output out = {0};
 		subproc_status st;
@@ -412,7 +416,7 @@ static void test_fault_poll_in_timed_wait(void **state)
 static void test_fault_poll_in_communicate(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
 		subproc_output out = {0};
 		subproc_status st = {0};
@@ -460,7 +464,7 @@ static void test_fault_read_status_pipe(void **state)
 static void test_fault_read_in_communicate(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_cmd *cmd = cmd_probe(NULL, all_paths[i]);
 		subproc_output out = {0};
 		int before = fd_count();
@@ -487,7 +491,7 @@ static void test_fault_err_after_io_failure(void **state)
 	subproc_error err;
 
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
 		subproc_output out = {0};
 
@@ -596,7 +600,7 @@ static void test_fault_write_epipe_ends_input(void **state)
 
 	(void)state;
 	assert_non_null(in);
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_cmd *cmd = cmd_probe(ARGS("--wait-stdin"), all_paths[i]);
 		subproc_output out = {0};
 		subproc_status st;
@@ -630,7 +634,7 @@ static void test_fault_open_stdio_file(void **state)
 	(void)state;
 	assert_non_null(dir);
 	snprintf(path, sizeof path, "%s/out", dir);
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_cmd *cmd = cmd_probe(NULL, all_paths[i]);
 		int before = fd_count();
 
@@ -665,7 +669,7 @@ static int check_waitid_pidfd_einval(void *arg)
 {
 	(void)arg;
 	SECCOMP_OR_SKIP(seccomp_fail(__NR_waitid, 0, P_PIDFD, EINVAL));
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_attr attr = {.launch = all_paths[i]};
 		char *const argv[] = {PROBE, "--exit", "7", NULL};
 		subproc_proc *p = NULL;
@@ -725,7 +729,7 @@ static int check_waitid_failed_start(void *arg)
 
 	(void)arg;
 	SECCOMP_OR_SKIP(seccomp_fail(__NR_waitid, 0, P_PIDFD, EBADF));
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_attr attr = {.launch = all_paths[i]};
 		subproc_error err;
 
@@ -774,7 +778,7 @@ static int check_pidfd_send_signal(void *arg)
 {
 	(void)arg;
 	SECCOMP_OR_SKIP(seccomp_fail(__NR_pidfd_send_signal, SECCOMP_ANY_ARG, 0, EPERM));
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_attr attr = {.launch = all_paths[i]};
 		subproc_proc *p = NULL;
 		subproc_status st;
@@ -811,7 +815,7 @@ static int check_close_range(void *arg)
 	SECCOMP_OR_SKIP(seccomp_fail(__NR_close_range, how[0], (uint32_t)how[1], how[2]));
 	marker = fd_marker(false, 40);
 	CHECK(marker == 40);
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_attr attr = {.launch = all_paths[i]};
 		struct report r;
 		int before = fd_count();
@@ -881,7 +885,7 @@ static int check_unshare_refused(void *arg)
 		CHECK(fault.calls == (i == 0 ? 2 : 1));
 		fault_disarm();
 	}
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		subproc_attr attr = {.launch = all_paths[i]};
 		struct report r;
 
@@ -960,7 +964,7 @@ static void order_case(int launch, int mode, bool hide_pidfd, bool capture)
 static void test_fault_stop_in_every_order(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	FOR_EACH_PATH (i) {
 		order_case(all_paths[i], ORDER_TOGETHER, false, false);
 		order_case(all_paths[i], ORDER_TOGETHER, false, true);
 		order_case(all_paths[i], ORDER_HIDE, false, true); /* exit first */

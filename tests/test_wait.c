@@ -272,9 +272,12 @@ static void test_wait_rusage_maxrss(void **state)
 	child_start(&c, false, ARGS("--touch-mib", "64"), NULL);
 	assert_int_equal(subproc_wait(c.proc, 0, -1, &st), 0);
 	assert_int_equal(subproc_status_exit_code(st.status), 0);
-	/* ru_maxrss is in KiB on Linux. */
-	if (st.rusage.ru_maxrss < 64 * 1024)
-		fail_msg("ru_maxrss %ld KiB, expected at least 65536", st.rusage.ru_maxrss);
+	/* ru_maxrss is in KiB on Linux. The kernel counts resident pages per
+	 * thread in batches, so the peak may miss the last few of them; a
+	 * probe with little else resident (linked with musl) came to 65408
+	 * KiB. 56 MiB is still far above what the probe has without them. */
+	if (st.rusage.ru_maxrss < 56 * 1024)
+		fail_msg("ru_maxrss %ld KiB, expected at least 57344", st.rusage.ru_maxrss);
 	subproc_release(c.proc);
 }
 

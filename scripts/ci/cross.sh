@@ -24,7 +24,7 @@ for t in $targets; do
 		extra="-DCMAKE_PREFIX_PATH=$PWD/build-cross-cmocka-riscv64"
 	fi
 	# shellcheck disable=SC2086 # $extra is one option or none
-	cmake -S . -B "build-$t" -DCMAKE_TOOLCHAIN_FILE="cmake/toolchain-$t.cmake" \
+	cmake -S . -B "build-$t" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchain-$t.cmake" \
 		-DSUBPROC_WERROR=ON -DBUILD_TESTING=ON $extra
 	cmake --build "build-$t" -j2
 	[ -x "build-$t/tests/test_names" ] || { echo "cross $t: the tests were not built" >&2; exit 1; }

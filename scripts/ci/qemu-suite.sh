@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole suite of a cross build (scripts/ci/cross.sh made build-TARGET)
+# under qemu-user. CTest starts each test program through the toolchain
+# file's emulator, but the programs those start (the probe, the tool) are
+# the target's too and are exec'ed by the kernel, so binfmt_misc must hand
+# them to qemu: this registers qemu-CPU for the target's ELF header (flag P,
+# so that argv[0] survives; qemu 7.2 reads that from AT_FLAGS) for as long as
+# the suite runs, and removes it again. qemu then finds the target's loader
+# and libraries in / (Debian multiarch: libc6:arm64, libc6:armhf); riscv64
+# has no multiarch libc in bookworm, so its dynamically linked programs
+# cannot run this way.
+# usage: scripts/ci/qemu-suite.sh TARGET [CTEST ARGS...]   (as root)
+set -eu
+cd "$(dirname "$0")/../.."
+
+[ $# -ge 1 ] || { echo "usage: $0 TARGET [CTEST ARGS...]" >&2; exit 2; }
+t=$1
+shift
+case $t in
+aarch64) cpu=aarch64 class='\x02' machine='\xb7' ;;
+armhf) cpu=arm class='\x01' machine='\x28' ;;
+riscv64) cpu=riscv64 class='\x02' machine='\xf3' ;;
+*) echo "qemu-suite: unknown target $t" >&2; exit 2 ;;
+esac
+[ -d "build-$t" ] || { echo "qemu-suite: no build-$t (scripts/ci/cross.sh $t)" >&2; exit 1; }
+
+misc=/proc/sys/fs/binfmt_misc
+[ -e $misc/register ] || mount -t binfmt_misc binfmt_misc $misc
+name=subproc-qemu-$t
+[ ! -e "$misc/$name" ] || echo -1 >"$misc/$name"
+magic="\\x7fELF$class\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00$machine\\x00"
+mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+printf '%s\n' ":$name:M::$magic:$mask:/usr/bin/qemu-$cpu:P" >$misc/register
+trap 'echo -1 >"$misc/$name"' EXIT
+trap 'exit 1' INT TERM
+
+ctest --test-dir "build-$t" --output-on-failure --no-tests=error -j2 --timeout 120 "$@"
