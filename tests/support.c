@@ -783,6 +783,21 @@ bool launch_exists(int launch)
 	return true;
 }
 
+bool launch_uses_status_pipe(int launch)
+{
+	return launch == SUBPROC_LAUNCH_FORK || SUBPROC_TEST_EMULATED;
+}
+
+void need_chroot(void)
+{
+	if (geteuid() != 0)
+		skip_because("chroot needs root");
+	if (!SUBPROC_TEST_PROBE_STATIC)
+		skip_because("the probe is not linked statically, so it cannot run in a bare root");
+	if (SUBPROC_TEST_EMULATED)
+		skip_because("the emulator that runs the probe is not inside the bare root");
+}
+
 int support_main(int argc, char **argv, const struct CMUnitTest *tests, size_t ntests)
 {
 	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];

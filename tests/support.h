@@ -298,6 +298,14 @@ const char *launch_path(void);
  * clone3; the build defines SUBPROC_TEST_EMULATED). Tests that try every
  * launch leave that one out; the per-path runs do not make it. */
 bool launch_exists(int launch);
+/* True when starts on `launch` (made after a first one) report through the
+ * status pipe: the fork path, and every path under an emulator, where
+ * children do not share the caller's memory. */
+bool launch_uses_status_pipe(int launch);
+/* The need_* checks skip the test, saying why, when the machine cannot. */
+/* A chroot that runs the static probe: root, a static probe, and no
+ * emulator (one outside the new root cannot be reached from inside it). */
+void need_chroot(void);
 
 /*
  * The main of every test program: with no argument runs all tests, with one

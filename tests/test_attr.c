@@ -276,13 +276,6 @@ static void test_setuid_only_keeps_gid(void **state)
 
 /* Skips unless a chroot test can run: root, and a probe that needs no
  * libraries inside the bare root. */
-static void need_chroot(void)
-{
-	if (geteuid() != 0)
-		skip_because("chroot needs root");
-	if (!SUBPROC_TEST_PROBE_STATIC)
-		skip_because("the probe is not linked statically, so it cannot run in a bare root");
-}
 
 static void test_chroot(void **state)
 {

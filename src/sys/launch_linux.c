@@ -310,8 +310,15 @@ static int launch_settle(const struct sys_child *c, const struct sys_result *slo
 	} else {
 		close(c->status_fd);
 		r = sys_status_read(c->status_rd, pid, res);
-		if (r == 0)
+		if (r == 0) {
+			/* Now that the pipe is closed, as on the fork path: a
+			 * start needs two free fds here, not three. */
+			if (*pidfd < 0 && !c->plan->no_pidfd) {
+				int fd = sys_pidfd_open(pid);
+				*pidfd = fd >= 0 ? fd : -1;
+			}
 			return 0;
+		}
 	}
 	if (r > 0)
 		sys_reap(pid, *pidfd);
