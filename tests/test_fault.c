@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -351,6 +352,64 @@ static void test_fault_pipe2_status_pipe(void **state)
 	fault_arm(FAULT_PIPE2, 1, EMFILE);
 	assert_true(start_fails(PROBE, probe_exit0, &attr, -EMFILE, SUBPROC_STEP_PIPE, &err));
 	assert_int_equal(fault_disarm(), 1);
+}
+
+/* A CLONE_VM start carries the status pipe only until a child has shown
+ * that it runs in the caller's memory: on a real kernel that is the first
+ * start of the process, one pipe2 in all (launch_linux.c, vm_memory); under
+ * an emulator, where children do not, an explicit clone carries it every
+ * time. The starts below make no other pipe. */
+static void test_fault_status_pipe_at_first_start_only(void **state)
+{
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE};
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		subproc_proc *p = NULL;
+		subproc_status st;
+		bool piped = i == 0 || launch_uses_status_pipe(SUBPROC_LAUNCH_CLONE);
+
+		fault_arm(FAULT_PIPE2, 1000, 0); /* never fails: counts */
+		assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+		assert_int_equal(fault.calls, piped ? 1 : 0);
+		fault_disarm();
+		assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		subproc_release(p);
+	}
+	assert_true(no_children());
+}
+
+/* The first start of a process with two free fds: its status pipe would
+ * take both and leave none for the pidfd, so it is made again without the
+ * pipe, and works, as include/subproc.h promises with one free fd. */
+static void test_fault_first_start_two_free_fds(void **state)
+{
+	struct rlimit old, lim;
+	int fill[64], nfill = 0, fd;
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE};
+	subproc_proc *p = NULL;
+	subproc_status st;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)fd_unused(0) + 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	while (nfill < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fill[nfill++] = fd;
+	assert_int_equal(errno, EMFILE);
+	close(fill[--nfill]);
+	close(fill[--nfill]);
+	assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+	assert_true(subproc_pidfd(p) >= 0);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 0);
+	subproc_release(p);
+	while (nfill > 0)
+		close(fill[--nfill]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(no_children());
 }
 
 /* The second of a command's three pipes fails: the first is closed again,
@@ -980,6 +1039,8 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_clone_einval_retries_without_pidfd),
           cmocka_unit_test(test_fault_clone3_eagain), cmocka_unit_test(test_fault_fork_eagain),
           cmocka_unit_test(test_fault_pipe2_status_pipe),
+          cmocka_unit_test(test_fault_status_pipe_at_first_start_only),
+          cmocka_unit_test(test_fault_first_start_two_free_fds),
           cmocka_unit_test(test_fault_pipe2_command_pipes),
           cmocka_unit_test(test_fault_poll_in_timed_wait),
           cmocka_unit_test(test_fault_poll_in_communicate),

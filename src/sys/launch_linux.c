@@ -296,7 +296,10 @@ static int launch_settle(const struct sys_child *c, const struct sys_result *slo
 	int r;
 
 	if (c->entered) {
-		atomic_store_explicit(&vm_memory, VM_SHARED, memory_order_relaxed);
+		/* Learned even without a pipe (it could not be made); a store
+		 * only then, so that starts leave the cache line shared. */
+		if (atomic_load_explicit(&vm_memory, memory_order_relaxed) != VM_SHARED)
+			atomic_store_explicit(&vm_memory, VM_SHARED, memory_order_relaxed);
 		if (c->status_fd >= 0) {
 			close(c->status_fd);
 			close(c->status_rd);
@@ -338,6 +341,7 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 	bool once;
 	char *top = stack_get(&once);
 	int r, p[2];
+	bool try_pipe = true;
 
 	*launched = mode == SYS_LAUNCH_CLONE ? "clone" : "clone3";
 	if (top == NULL) {
@@ -354,7 +358,7 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 		slot = (struct sys_result){.index = SYS_INDEX_LAUNCH};
 		c = (struct sys_child){
 			.plan = plan, .result = &slot, .status_fd = -1, .status_rd = -1};
-		if (memory != VM_SHARED) {
+		if (memory == VM_UNSHARED || (memory == VM_UNKNOWN && try_pipe)) {
 			/* With a full fd table a start on a real kernel still
 			 * works without the pipe (posix_spawn needs no free
 			 * slot); once sharing is known absent, it cannot. */
@@ -396,6 +400,13 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 		} else if (c.status_fd >= 0) {
 			close(c.status_fd);
 			close(c.status_rd);
+			/* The pipe took the last free fds, and the pidfd found
+			 * none: a start without the pipe needs only the one. */
+			if (r == -EMFILE && memory == VM_UNKNOWN) {
+				try_pipe = false;
+				*res = (struct sys_result){.index = SYS_INDEX_LAUNCH};
+				continue;
+			}
 		}
 		if (r == 0 || res->index != SYS_INDEX_UNSHARE || !c.files_shared)
 			break;
