@@ -142,7 +142,7 @@ int proc_spawn(const struct proc_spawn *sp, pid_t *ret_pid, int *ret_pidfd, cons
 		plan.sigdefault = sys_sigset_bits(sp->sigdefault);
 	ignore = libc_signals() & ~plan.sigdefault;
 	if (ignore != 0)
-		STEP(.op = SYS_OP_SIGIGNORE, .arg = (long)ignore);
+		STEP(.op = SYS_OP_SIGIGNORE, .ptr = &ignore);
 	/* Last before execve: until here every signal stays blocked. */
 	STEP(.op = SYS_OP_SIGNALS);
 	if (sp->search)

@@ -542,9 +542,10 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			break;
 		case SYS_OP_SIGIGNORE: {
 			struct raw_sigaction ign = {.handler = (void *)SIG_IGN};
+			uint64_t bits = *(const uint64_t *)s->ptr;
 			r = 0;
 			for (int sig = 1; sig <= 64; sig++) {
-				if (((uint64_t)s->arg >> (sig - 1)) & 1) {
+				if ((bits >> (sig - 1)) & 1) {
 					r = raw_sigaction(sig, &ign, NULL);
 					if (r < 0)
 						break;

@@ -76,7 +76,8 @@ enum sys_op {
 	SYS_OP_CLOSEFROM_NOW, /* fd: lowest fd, closed now (not at execve) */
 	SYS_OP_EXECVP,        /* ptr: NULL-terminated candidates; arg: errno if none;
 	                       * then plan->script_argv */
-	SYS_OP_SIGIGNORE,     /* arg: signals (kernel form) set to SIG_IGN */
+	SYS_OP_SIGIGNORE,     /* ptr: uint64_t, signals (kernel form) set to SIG_IGN;
+	                       * not arg, which a 32-bit long would cut */
 };
 
 /* SYS_OP_OPEN: open `path` and put it at the step's fd. */
