@@ -29,8 +29,13 @@ esac
 [ -d "build-$t" ] || { echo "qemu-suite: no build-$t (scripts/ci/cross.sh $t)" >&2; exit 1; }
 
 interp=/usr/bin/qemu-$cpu
+tmp=
 if [ ! -e "/lib/$loader" ]; then
-	interp=$PWD/build-$t/qemu-binfmt
+	# Outside the build tree: the tests that drop to another uid exec
+	# through it, and a clone in root's home (0700) is closed to them.
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	interp=$tmp/qemu-binfmt
 	cc -O2 -Wall -Werror -DQEMU="\"/usr/bin/qemu-$cpu\"" -DPREFIX="\"/usr/$triplet\"" \
 		-o "$interp" scripts/ci/qemu-binfmt.c
 fi
@@ -38,6 +43,7 @@ fi
 misc=/proc/sys/fs/binfmt_misc
 if [ ! -e $misc/register ] && ! mount -t binfmt_misc binfmt_misc $misc; then
 	echo "qemu-suite: skipped: binfmt_misc cannot be mounted here" >&2
+	[ -z "$tmp" ] || rm -rf "$tmp"
 	exit 77
 fi
 name=subproc-qemu-$t
@@ -46,9 +52,10 @@ magic="\\x7fELF$class\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x0
 mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
 if ! printf '%s\n' ":$name:M::$magic:$mask:$interp:P" >$misc/register; then
 	echo "qemu-suite: skipped: cannot register $interp with binfmt_misc" >&2
+	[ -z "$tmp" ] || rm -rf "$tmp"
 	exit 77
 fi
-trap 'echo -1 >"$misc/$name"' EXIT
+trap 'echo -1 >"$misc/$name"; [ -z "$tmp" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 ctest --test-dir "build-$t" --output-on-failure --no-tests=error -j2 --timeout 120 "$@"
