@@ -497,9 +497,11 @@ enum subproc_wait_flags {
 
 /** What subproc_wait learned. */
 typedef struct subproc_status {
-	pid_t pid;            /* the child's pid */
-	int status;           /* wait(2)-style; decode with subproc_status_*() */
-	struct rusage rusage; /* the child's usage; filled when it has ended */
+	pid_t pid;  /* the child's pid */
+	int status; /* wait(2)-style; decode with subproc_status_*() */
+	/* The child's usage; filled when it has ended (all zero in the
+	 * portable build, SUBPROC_POSIX: POSIX's waitpid reports none). */
+	struct rusage rusage;
 } subproc_status;
 
 /**
@@ -1094,7 +1096,8 @@ SUBPROC_API int subproc_posix_spawnp(pid_t *pid, const char *file,
  * close-on-exec and owned by the caller, who must close it; the child must
  * still be reaped (waitid(P_PIDFD, ...)). A NULL `pidfd` is accepted, as by
  * glibc 2.39: the child runs and is reaped with wait(2). ENOSYS (with the
- * child killed and reaped) on a kernel too old to give one (before 5.3).
+ * child killed and reaped) on a kernel too old to give one (before 5.3),
+ * and in the portable build (SUBPROC_POSIX), which has no pidfds.
  * On failure *pidfd is left alone, as *pid is by posix_spawn.
  */
 SUBPROC_API int subproc_pidfd_spawn(int *pidfd, const char *path,

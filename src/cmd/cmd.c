@@ -277,7 +277,7 @@ int subproc_cmd_extra_fd(subproc_cmd *c, int fd)
 
 int subproc_cmd_timeout(subproc_cmd *c, int timeout_ms, int sig, int grace_ms)
 {
-	if (sig < 0 || sig >= NSIG)
+	if (sig < 0 || sig >= CMD_NSIG)
 		return -EINVAL;
 	pthread_mutex_lock(&c->stop.lock);
 	c->stop.timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
@@ -467,7 +467,7 @@ pid_t cmd_group(const subproc_cmd *c)
 
 int subproc_cmd_stop(subproc_cmd *c, int sig)
 {
-	if (sig < 0 || sig >= NSIG || c->proc == NULL)
+	if (sig < 0 || sig >= CMD_NSIG || c->proc == NULL)
 		return -EINVAL;
 	return stop_now(&c->stop, sig, false);
 }

@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* One past the highest signal a command can be sent: 1 to 64, as the
+ * library's signal sets hold (NSIG is not POSIX's). */
+#define CMD_NSIG 65
+
 /* The objects' names carry the reserved prefix (see sys/sys.h). */
 #define cmd_group subproc__cmd_group
 #define cmd_io_begin subproc__cmd_io_begin

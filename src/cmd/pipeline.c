@@ -67,7 +67,7 @@ subproc_cmd *subproc_pipeline_cmd(const subproc_pipeline *pl, size_t i)
 
 int subproc_pipeline_timeout(subproc_pipeline *pl, int timeout_ms, int sig, int grace_ms)
 {
-	if (sig < 0 || sig >= NSIG)
+	if (sig < 0 || sig >= CMD_NSIG)
 		return -EINVAL;
 	pthread_mutex_lock(&pl->stop.lock);
 	pl->stop.timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
@@ -87,7 +87,7 @@ void subproc_pipeline_on_signal(subproc_pipeline *pl, subproc_notify_fn *fn, voi
 
 int subproc_pipeline_stop(subproc_pipeline *pl, int sig)
 {
-	if (sig < 0 || sig >= NSIG || !pl->started)
+	if (sig < 0 || sig >= CMD_NSIG || !pl->started)
 		return -EINVAL;
 	return stop_now(&pl->stop, sig, false);
 }

@@ -23,9 +23,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/eventfd.h>
-#endif
 
 /* How often an emptying group is looked at, and the longest sleep of a
  * wait that has no pidfd to poll. */
@@ -147,12 +144,8 @@ static void wake_make(struct cmd_stop *s)
 	if (s->wake[0] >= 0)
 		return;
 	pthread_mutex_lock(&s->lock);
-#ifdef __linux__
-	s->wake[0] = s->wake[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-#else
 	if (subproc_pipe(s->wake, O_NONBLOCK) < 0)
 		s->wake[0] = s->wake[1] = -1;
-#endif
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -311,7 +311,7 @@ static int search_candidates(const char *file, char ***ret)
 	dst = (char *)(cand + n + 1);
 	n = 0;
 	for (const char *p = path;;) {
-		const char *end = strchrnul(p, ':');
+		const char *end = proc_entry_end(p);
 		size_t len = (size_t)(end - p);
 
 		if (len >= skip) {

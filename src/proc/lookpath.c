@@ -19,19 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#include <stdint.h>
-
-/* openat2's struct open_how (Linux 5.6), spelled out so that the build needs
- * no kernel headers (musl-gcc has none). */
-struct lookpath_open_how {
-	uint64_t flags;
-	uint64_t mode;
-	uint64_t resolve;
-};
-#define LOOKPATH_RESOLVE_IN_ROOT 0x10
 
 /* glibc's execvp default when PATH is unset (confstr _CS_PATH). */
 #define DEFAULT_PATH "/bin:/usr/bin"
@@ -74,29 +62,10 @@ static int check_executable(int dirfd, const char *path)
  */
 static int check_in_root(int rootfd, const char *path)
 {
-#if defined(__linux__) && defined(SYS_openat2)
-	struct lookpath_open_how how = {.flags = O_PATH | O_CLOEXEC,
-	                                .resolve = LOOKPATH_RESOLVE_IN_ROOT};
-	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+	int r = sys_check_in_root(rootfd, path);
 
-	if (fd >= 0) {
-		/* faccessat on the fd itself needs AT_EMPTY_PATH, which
-		 * glibc passes to faccessat2 (Linux 5.8); before that, EINVAL
-		 * or ENOSYS, and the plain path below. */
-		struct stat st;
-		int r = fstat((int)fd, &st) < 0 ? -errno : 0;
-
-		if (r == 0 && !S_ISREG(st.st_mode))
-			r = -EACCES;
-		if (r == 0 && faccessat((int)fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
-			r = -errno;
-		close((int)fd);
-		if (r != -EINVAL && r != -ENOSYS)
-			return r;
-	} else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
-		return -errno;
-	}
-#endif
+	if (r <= 0)
+		return r;
 	while (*path == '/')
 		path++;
 	return check_executable(rootfd, *path != '\0' ? path : ".");
@@ -138,16 +107,16 @@ int lookpath_where(const char *file, char *const env[], unsigned flags, const ch
 	cand = buf->cand;
 	where = buf->where;
 	if (root != NULL) {
-		rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		rootfd = sys_open_dir_path(root);
 		if (rootfd < 0) {
 			/* The chroot step will say what is wrong with it. */
-			r = -errno;
+			r = rootfd;
 			goto out;
 		}
 	}
 	path = lookpath_path_of(env);
 	for (p = path;; p++) {
-		const char *end = strchrnul(p, ':');
+		const char *end = proc_entry_end(p);
 		size_t dirlen = (size_t)(end - p);
 		const char *entry = dirlen > 0 ? p : ".";
 		bool relative = entry[0] != '/';

@@ -89,7 +89,7 @@ static int check_attr(const subproc_attr *a, subproc_error *err)
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	if ((a->flags & SUBPROC_CGROUP) && !fd_is_open(a->cgroup_fd))
 		return error_set(err, -EBADF, SUBPROC_STEP_CGROUP, NULL, a->cgroup_fd);
-	if (a->pdeathsig < 0 || a->pdeathsig >= NSIG)
+	if (a->pdeathsig < 0 || a->pdeathsig >= SYS_NSIG)
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, a->pdeathsig);
 	if (a->nrlimits > 0 && a->rlimits == NULL)
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
@@ -129,23 +129,6 @@ static int resolve(struct proc_plan *pl, const char *path, const subproc_attr *a
 	}
 	pl->sys.path = pl->resolved;
 	return 0;
-}
-
-/* True when setresuid(id, id, id) would change any of the three, so that
- * the kernel would recompute the capabilities and make the memory the
- * child runs in non-dumpable (see sys_plan.own_memory). */
-static bool uid_changes(uid_t id)
-{
-	uid_t r, e, s;
-
-	return getresuid(&r, &e, &s) < 0 || r != id || e != id || s != id;
-}
-
-static bool gid_changes(gid_t id)
-{
-	gid_t r, e, s;
-
-	return getresgid(&r, &e, &s) < 0 || r != id || e != id || s != id;
 }
 
 int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const subproc_attr *a,
@@ -269,8 +252,8 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	pl->sys.cgroup_fd = (a->flags & SUBPROC_CGROUP) ? a->cgroup_fd : -1;
 	pl->sys.launch = a->launch;
 	pl->sys.forklock = (a->flags & SUBPROC_INHERIT_FDS) != 0;
-	pl->sys.own_memory = ((a->flags & SUBPROC_SETUID) && uid_changes(a->uid)) ||
-	                     ((a->flags & SUBPROC_SETGID) && gid_changes(a->gid));
+	pl->sys.own_memory = ((a->flags & SUBPROC_SETUID) && sys_uid_changes(a->uid)) ||
+	                     ((a->flags & SUBPROC_SETGID) && sys_gid_changes(a->gid));
 	return 0;
 }
 

@@ -26,6 +26,15 @@
 #define proc_spawn_abandon subproc__proc_spawn_abandon
 #define rlimit_name subproc__rlimit_name
 
+/* The end of the PATH entry at p: the next ':' or the string's end (GNU's
+ * strchrnul, which POSIX lacks). */
+static inline const char *proc_entry_end(const char *p)
+{
+	while (*p != '\0' && *p != ':')
+		p++;
+	return p;
+}
+
 struct proc_plan {
 	struct sys_plan sys;
 	const subproc_attr *attr;

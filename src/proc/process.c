@@ -96,7 +96,7 @@ int subproc_wait(subproc_proc *p, unsigned flags, int timeout_ms, subproc_status
 
 int subproc_signal(subproc_proc *p, int sig)
 {
-	if (sig < 0 || sig >= NSIG)
+	if (sig < 0 || sig >= SYS_NSIG)
 		return -EINVAL;
 	/* After the reap the pid may belong to a stranger. */
 	if (p->reaped)

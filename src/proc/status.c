@@ -7,6 +7,13 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+/* WCOREDUMP is not POSIX's; Linux, the BSDs and macOS all keep the core
+ * flag in bit 7 of a status that WIFSIGNALED accepts. */
+static bool status_core(int status)
+{
+	return (status & 0x80) != 0;
+}
+
 bool subproc_status_exited(int status)
 {
 	return WIFEXITED(status);
@@ -29,7 +36,7 @@ int subproc_status_signal(int status)
 
 bool subproc_status_core_dumped(int status)
 {
-	return WIFSIGNALED(status) && WCOREDUMP(status);
+	return WIFSIGNALED(status) && status_core(status);
 }
 
 bool subproc_status_stopped(int status)
@@ -66,7 +73,7 @@ int subproc_status_format(int status, char *buf, size_t size)
 	if (WIFSIGNALED(status))
 		return snprintf(buf, size, "killed by %s%s",
 		                signame(WTERMSIG(status), num, sizeof num),
-		                WCOREDUMP(status) ? " (core dumped)" : "");
+		                status_core(status) ? " (core dumped)" : "");
 	if (WIFSTOPPED(status))
 		return snprintf(buf, size, "stopped by %s",
 		                signame(WSTOPSIG(status), num, sizeof num));

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The child, between launch and execve.
+ * The child, between launch and execve: the plan's steps, in order. What
+ * differs by system is in child_linux.c and child_posix.c (child.h).
  *
- * Contract for every function in this file:
+ * Contract for every function in this file and those two:
  *
  *   - It runs in a child that may share the parent's memory (CLONE_VM) and
  *     thread pointer, on a small stack the parent lent it, while the parent
@@ -11,39 +12,24 @@
  *     parent's frames: it ends in execve or exit_group.
  *   - Async-signal-safe, allocation-free and lock-free: no malloc, no stdio,
  *     no libc wrapper (they write errno and may lock); raw system calls
- *     only, through raw.h. Every signal is blocked on entry.
+ *     only, through raw_linux.h. (The portable build's child runs after
+ *     fork, in its own memory: there raw_posix.h has the same names over
+ *     async-signal-safe libc calls.) Every signal is blocked on entry.
  *   - Errors are the value the failing system call returned, never a stale
  *     errno; the child reports {step, detail, errno} and exits 127.
  *
- * It is compiled with no instrumentation at all (src/CMakeLists.txt gives
- * it -fno-sanitize=all): a sanitizer's runtime, or even the function
+ * They are compiled with no instrumentation at all (src/CMakeLists.txt
+ * gives the three -fno-sanitize=all): a sanitizer's runtime, or even the function
  * entry and exit hooks ThreadSanitizer adds, would run on the lent stack
  * and write state that belongs to the parent thread.
  */
-#include "sys.h"
+#include "child.h"
 
-#include "raw.h"
+/* The system calls: raw_linux.h, or raw_posix.h in the portable build, as
+ * src/CMakeLists.txt chooses. */
+#include SUBPROC_RAW_H
 
 #include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
-
-#ifndef CLOSE_RANGE_UNSHARE
-#define CLOSE_RANGE_UNSHARE (1U << 1)
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-#define CHILD_FN __attribute__((noinline, no_sanitize("address", "undefined", "thread")))
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* Reports a failure and ends the child. */
 CHILD_FN _Noreturn static void child_fail(struct sys_child *c, int status_fd, int index, int detail,
@@ -69,90 +55,6 @@ CHILD_FN _Noreturn static void child_fail(struct sys_child *c, int status_fd, in
 		raw_exit(127);
 }
 
-static inline bool child_isdigit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/*
- * Closes every fd from `lo` upward except `keep`, when close_range is
- * missing (before Linux 5.9) or refuses the request. Walks /proc/self/fd;
- * without /proc (a chroot, say) falls back to a loop bounded by the fd
- * limit, slow with a large limit, as the last resort only.
- */
-CHILD_FN static long child_closefrom_walk(int lo, int keep)
-{
-	char buf[1024];
-	long dir = raw_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-
-	if (dir < 0) {
-		/* The kernel's struct rlimit64 (soft, hard), zeroed only so that
-		 * static analysis, which cannot see the system call fill it,
-		 * has nothing to say. */
-		uint64_t lim[2] = {0, 0};
-		if (raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) < 0)
-			return dir;
-		for (uint64_t fd = (uint64_t)lo; fd < lim[0] && fd < INT32_MAX; fd++) {
-			if ((int)fd != keep)
-				raw_close(fd);
-		}
-		return 0;
-	}
-	for (;;) {
-		long n = raw_getdents64(dir, buf, sizeof buf);
-		if (n < 0) {
-			raw_close(dir);
-			return n;
-		}
-		if (n == 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			/* getdents64 filled buf; the analyzer cannot see it. */
-			off += d->d_reclen; /* NOLINT(clang-analyzer-core.uninitialized.Assign) */
-			if (!child_isdigit(d->d_name[0]))
-				continue;
-			int fd = 0;
-			for (const char *p = d->d_name; child_isdigit(*p); p++)
-				fd = fd * 10 + (*p - '0');
-			if (fd >= lo && fd != dir && fd != keep)
-				raw_close(fd);
-		}
-	}
-	raw_close(dir);
-	return 0;
-}
-
-/* Closes every fd from `lo` up now, except `keep` (the fork path's status
- * pipe, -1 elsewhere). posix_spawn's addclosefrom_np needs it at once, so
- * that a later file action naming one of them fails as after close(2). */
-CHILD_FN static long child_closefrom_now(int lo, int keep)
-{
-	long r = 0;
-
-	if (keep >= lo) {
-		if (keep > lo)
-			r = raw_close_range(lo, keep - 1, 0);
-		if (r == 0)
-			r = raw_close_range(keep + 1, ~0U, 0);
-	} else {
-		r = raw_close_range(lo, ~0U, 0);
-	}
-	if (r == 0)
-		return 0;
-	return child_closefrom_walk(lo, keep);
-}
-
-/* Makes every fd from `lo` up go away at execve. Marking them close-on-exec
- * rather than closing them keeps the fork path's status pipe alive; where
- * that is refused (CLOSE_RANGE_CLOEXEC needs Linux 5.11), they go now. */
-CHILD_FN static long child_closefrom_at_exec(int lo, int keep)
-{
-	if (raw_close_range(lo, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	return child_closefrom_now(lo, keep);
-}
-
 /* posix_spawn's addopen: the target is closed first (so that an open at the
  * fd limit, or of a device only one process may hold open, still works),
  * then the file lands on it. When it lands elsewhere, dup2 moves it, which
@@ -165,7 +67,7 @@ CHILD_FN static long child_open(int fd, const struct sys_open *o)
 	r = raw_open(o->path, o->flags, o->mode);
 	if (r < 0 || r == fd)
 		return r;
-	d = raw_dup3(r, fd, 0);
+	d = raw_dup2(r, fd);
 	raw_close(r);
 	return d;
 }
@@ -177,7 +79,7 @@ CHILD_FN static long child_dup2(int from, int to)
 	long r;
 
 	if (from != to)
-		return raw_dup3(from, to, 0);
+		return raw_dup2(from, to);
 	r = raw_fcntl(from, F_GETFD, 0);
 	if (r >= 0)
 		r = raw_fcntl(from, F_SETFD, r & ~FD_CLOEXEC);
@@ -231,14 +133,16 @@ struct child_nofile {
 CHILD_FN static long child_dup_above(int fd, int lo, struct child_nofile *nf)
 {
 	long r = raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
-	uint64_t lim[2] = {0, 0}; /* see lim in child_closefrom_walk */
+	/* Zeroed only so that static analysis, which cannot see the call
+	 * fill it, has nothing to say. */
+	uint64_t lim[2] = {0, 0};
 
 	if ((r == -EINVAL || r == -EMFILE) && !nf->raised &&
-	    raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) == 0 && lim[0] < lim[1]) {
+	    child_getrlimit(RLIMIT_NOFILE, lim) == 0 && lim[0] < lim[1]) {
 		nf->lim[0] = lim[0];
 		nf->lim[1] = lim[1];
 		lim[0] = lim[1];
-		if (raw_prlimit(0, RLIMIT_NOFILE, lim, NULL) == 0) {
+		if (child_setrlimit(RLIMIT_NOFILE, lim) == 0) {
 			nf->raised = true;
 			r = raw_fcntl(fd, F_DUPFD_CLOEXEC, lo);
 		}
@@ -250,7 +154,7 @@ CHILD_FN static long child_dup_above(int fd, int lo, struct child_nofile *nf)
 CHILD_FN static void child_nofile_restore(struct child_nofile *nf)
 {
 	if (nf->raised)
-		raw_prlimit(0, RLIMIT_NOFILE, nf->lim, NULL);
+		child_setrlimit(RLIMIT_NOFILE, nf->lim);
 	nf->raised = false;
 }
 
@@ -316,7 +220,7 @@ CHILD_FN static long child_fdmap(struct sys_child *c, const int *files, int n, i
 		if (fd[i] == i)
 			r = raw_fcntl(i, F_SETFD, 0);
 		else
-			r = raw_dup3(fd[i], i, 0);
+			r = raw_dup2(fd[i], i);
 		if (r < 0)
 			return *failed = i, r;
 	}
@@ -330,8 +234,6 @@ CHILD_FN static long child_fdmap(struct sys_child *c, const int *files, int n, i
 CHILD_FN static long child_signals(struct sys_child *c)
 {
 	const struct sys_plan *p = c->plan;
-	struct raw_sigaction dfl = {0}, old = {0}; /* old: see lim in closefrom_walk */
-	uint64_t mask = c->oldmask;
 	long r;
 
 	for (int sig = 1; sig <= 64; sig++) {
@@ -340,43 +242,13 @@ CHILD_FN static long child_signals(struct sys_child *c)
 		bool force = (p->sigdefault >> (sig - 1)) & 1;
 		if (c->handlers_cleared && !force)
 			continue;
-		if (!force) {
-			if (raw_sigaction(sig, NULL, &old) < 0)
-				continue; /* not a signal the kernel knows */
-			if (old.handler == (void *)SIG_DFL || old.handler == (void *)SIG_IGN)
-				continue;
-		}
-		r = raw_sigaction(sig, &dfl, NULL);
+		if (!force && child_signal_handled(sig) <= 0)
+			continue; /* default, ignored, or not a signal here */
+		r = child_signal_set(sig, false);
 		if (r < 0 && force)
 			return r;
 	}
-	if (p->use_mask)
-		mask = p->mask;
-	return raw_sigprocmask(SIG_SETMASK, &mask, NULL);
-}
-
-/*
- * Started with CLONE_FILES, the child shares the fd table of the parent and
- * of its other threads: before any step may touch an fd, it takes a private
- * copy of the fds below plan->unshare_below only (close_range's UNSHARE,
- * Linux 5.9), or of the whole table where that is refused (the closefds
- * step trims it later). When both are refused (no close_range before
- * Linux 5.9 or under a seccomp profile, and unshare without CAP_SYS_ADMIN
- * in many containers), the child has touched nothing yet: it says so
- * (SYS_INDEX_UNSHARE) and the parent starts it again without sharing.
- * Returns the lowest fd closed on the way, or -1 for none.
- */
-CHILD_FN static int child_unshare_files(struct sys_child *c)
-{
-	const struct sys_plan *p = c->plan;
-	long r = raw_close_range(p->unshare_below, ~0U, CLOSE_RANGE_UNSHARE);
-
-	if (r == 0)
-		return p->unshare_below;
-	r = raw_unshare(CLONE_FILES);
-	if (r < 0)
-		child_fail(c, c->status_fd, SYS_INDEX_UNSHARE, 0, r);
-	return -1;
+	return child_setmask(p->use_mask ? p->mask : c->oldmask);
 }
 
 CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
@@ -391,8 +263,13 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 	 * file actions). */
 	if (c->status_rd >= 0)
 		raw_close(c->status_rd);
-	if (c->files_shared)
-		closed_from = child_unshare_files(c);
+	if (c->files_shared) {
+		/* When both ways are refused, the child has touched nothing
+		 * yet, and the parent starts it again without sharing. */
+		r = child_unshare_files(p, &closed_from);
+		if (r < 0)
+			child_fail(c, c->status_fd, SYS_INDEX_UNSHARE, 0, r);
+	}
 
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct sys_step *s = &p->steps[i];
@@ -423,14 +300,14 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = raw_getpgid(0);
 			if (r >= 0) {
 				pgrp = (pid_t)r;
-				r = raw_ioctl(s->fd, TIOCSPGRP, &pgrp);
+				r = raw_tcsetpgrp(s->fd, &pgrp);
 			}
 			break;
 		case SYS_OP_CHROOT:
-			r = raw_chroot(s->ptr);
+			r = child_chroot(s->ptr);
 			break;
 		case SYS_OP_SETGROUPS:
-			r = raw_setgroups(s->arg, s->ptr);
+			r = child_setgroups(s->arg, s->ptr);
 			break;
 		case SYS_OP_SETGID:
 			r = raw_setgid(s->arg);
@@ -442,11 +319,8 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = raw_chdir(s->ptr);
 			break;
 		case SYS_OP_PDEATHSIG:
-			/* Set after the credentials, which clear it. If the
-			 * parent died before this, no signal would ever come. */
-			r = raw_prctl(PR_SET_PDEATHSIG, s->arg);
-			if (r == 0 && raw_getppid() != p->ppid)
-				r = raw_kill(raw_getpid(), s->arg);
+			/* Set after the credentials, which clear it. */
+			r = child_pdeathsig((int)s->arg, p->ppid);
 			break;
 		case SYS_OP_FDMAP:
 			r = child_fdmap(c, s->ptr, (int)s->arg, &status_fd, &detail, &nofile);
@@ -455,10 +329,10 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 				child_fail(c, status_fd, SYS_INDEX_PIPE, 0, r);
 			break;
 		case SYS_OP_NOCTTY:
-			r = raw_ioctl(0, TIOCNOTTY, 0);
+			r = child_noctty();
 			break;
 		case SYS_OP_SETCTTY:
-			r = raw_ioctl(s->fd, TIOCSCTTY, 0);
+			r = child_setctty(s->fd);
 			break;
 		case SYS_OP_CLOSEFROM:
 			/* Done already when the unshare closed from here up:
@@ -473,7 +347,8 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			break;
 		case SYS_OP_RLIMIT: {
 			const struct sys_rlimit *l = s->ptr;
-			r = raw_prlimit(0, l->resource, &l->cur, NULL);
+			const uint64_t lim[2] = {l->cur, l->max};
+			r = child_setrlimit(l->resource, lim);
 			break;
 		}
 		case SYS_OP_RLIMIT_HARD: {
@@ -481,11 +356,11 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			 * credential steps after this one may drop; the soft
 			 * limit waits for its SYS_OP_RLIMIT (see plan.c). */
 			const struct sys_rlimit *l = s->ptr;
-			uint64_t lim[2] = {0, 0}; /* see child_closefrom_walk */
-			r = raw_prlimit(0, l->resource, NULL, lim);
+			uint64_t lim[2] = {0, 0}; /* see child_dup_above */
+			r = child_getrlimit(l->resource, lim);
 			if (r == 0 && l->max > lim[1]) {
 				lim[1] = l->max;
-				r = raw_prlimit(0, l->resource, lim, NULL);
+				r = child_setrlimit(l->resource, lim);
 			}
 			break;
 		}
@@ -508,11 +383,7 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 				r = raw_sched_setscheduler(0, s->arg, s->ptr);
 			break;
 		case SYS_OP_RESETIDS:
-			/* Effective ids only, as POSIX_SPAWN_RESETIDS says;
-			 * raw, for the reason raw.h gives. */
-			r = raw_setresuid(-1, raw_getuid(), -1);
-			if (r == 0)
-				r = raw_setresgid(-1, raw_getgid(), -1);
+			r = child_resetids();
 			break;
 		case SYS_OP_OPEN:
 			r = child_open(s->fd, s->ptr);
@@ -523,7 +394,7 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			 * limit (which may have dropped since it was added). */
 			uint64_t lim[2] = {0, 0};
 			r = raw_close(s->fd);
-			if (r != -EBADF || raw_prlimit(0, RLIMIT_NOFILE, NULL, lim) < 0 ||
+			if (r != -EBADF || child_getrlimit(RLIMIT_NOFILE, lim) < 0 ||
 			    (uint64_t)s->fd < lim[0])
 				r = 0;
 			break;
@@ -541,12 +412,11 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			r = child_script(p, child_execvp(p, s));
 			break;
 		case SYS_OP_SIGIGNORE: {
-			struct raw_sigaction ign = {.handler = (void *)SIG_IGN};
 			uint64_t bits = *(const uint64_t *)s->ptr;
 			r = 0;
 			for (int sig = 1; sig <= 64; sig++) {
 				if ((bits >> (sig - 1)) & 1) {
-					r = raw_sigaction(sig, &ign, NULL);
+					r = child_signal_set(sig, true);
 					if (r < 0)
 						break;
 				}
@@ -562,14 +432,4 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 	}
 	/* A plan always ends in execve; reaching here is a library bug. */
 	child_fail(c, status_fd, (int)p->nsteps - 1, 0, -EINVAL);
-}
-
-/* The first frame of a CLONE_VM child, on the stack the parent lent it
- * (launch_linux.c). */
-CHILD_FN void sys_child_entry(void *arg)
-{
-	struct sys_child *c = arg;
-
-	c->entered = true;
-	sys_child_run(c);
 }

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Close-on-exec helpers and the fork lock (Go's syscall.ForkLock).
+ * The fork lock (Go's syscall.ForkLock), and the close-on-exec helpers that
+ * POSIX.1-2008 makes atomic everywhere (F_DUPFD_CLOEXEC, O_CLOEXEC); the
+ * pipe and socket ones are cloexec_linux.c's and cloexec_posix.c's.
  *
- * On Linux every helper creates its fd close-on-exec atomically (pipe2,
- * F_DUPFD_CLOEXEC, O_CLOEXEC, SOCK_CLOEXEC, accept4), so none needs the
- * lock. The lock remains for callers that create fds in two steps: they
- * hold it for reading, and a start that inherits every fd that is not
- * close-on-exec holds it for writing, so it never sees a half-made fd.
+ * On Linux every helper creates its fd close-on-exec atomically, so none
+ * needs the lock. The lock remains for callers that create fds in two
+ * steps: they hold it for reading, and a start that inherits every fd that
+ * is not close-on-exec holds it for writing, so it never sees a half-made
+ * fd. In the portable build the pipe and socket helpers are such callers,
+ * and every start holds it for writing.
  */
 #include "subproc.h"
 #include "sys.h"
@@ -79,49 +82,19 @@ void sys_forklock_wrunlock(void)
 	pthread_mutex_unlock(&forklock.mu);
 }
 
-static int fd_or_errno(int fd)
+int sys_fd_or_errno(int fd)
 {
 	return fd < 0 ? -errno : fd;
 }
 
-int subproc_pipe(int fds[2], int flags)
-{
-	int p[2];
-
-	if (flags & ~O_NONBLOCK)
-		return -EINVAL;
-	if (pipe2(p, O_CLOEXEC | flags) < 0)
-		return -errno;
-	fds[0] = p[0];
-	fds[1] = p[1];
-	return 0;
-}
-
 int subproc_dup(int fd)
 {
-	return fd_or_errno(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	return sys_fd_or_errno(fcntl(fd, F_DUPFD_CLOEXEC, 0));
 }
 
 int subproc_open(const char *path, int flags, mode_t mode)
 {
 	if (path == NULL)
 		return -EINVAL;
-	return fd_or_errno(open(path, flags | O_CLOEXEC, mode));
-}
-
-int subproc_socket(int domain, int type, int protocol)
-{
-	return fd_or_errno(socket(domain, type | SOCK_CLOEXEC, protocol));
-}
-
-int subproc_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
-{
-	int r;
-
-	if (flags & ~SOCK_NONBLOCK)
-		return -EINVAL;
-	do
-		r = accept4(fd, addr, addrlen, flags | SOCK_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	return fd_or_errno(r);
+	return sys_fd_or_errno(open(path, flags | O_CLOEXEC, mode));
 }

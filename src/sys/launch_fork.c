@@ -49,10 +49,11 @@ int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *
 	int p[2], e;
 	pid_t child;
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	e = sys_pipe_cloexec(p);
+	if (e < 0) {
 		res->index = SYS_INDEX_PIPE;
-		res->err = errno;
-		return -res->err;
+		res->err = -e;
+		return e;
 	}
 	c.status_rd = p[0];
 	c.status_fd = p[1];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Launching on Linux: clone3 or clone with CLONE_VM|CLONE_VFORK, and the
- * choice between them and the fork path.
+ * Launching on Linux: clone3 or clone with CLONE_VM|CLONE_VFORK (launch.c
+ * chooses between them and the fork path).
  *
  * With CLONE_VM|CLONE_VFORK the child borrows the parent's memory and the
  * parent thread sleeps until the child execs or exits, so no page tables
@@ -19,15 +19,13 @@
  */
 #include "sys.h"
 
-#include "raw.h"
+#include "raw_linux.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -333,8 +331,8 @@ static int launch_settle(const struct sys_child *c, const struct sys_result *slo
 
 /* A CLONE_VM start. Returns 1, having started nothing, when a default start
  * is to take the fork path instead (see vm_memory). */
-static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
-                     struct sys_result *res, const char **launched)
+int sys_launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
+                  struct sys_result *res, const char **launched)
 {
 	struct sys_result slot;
 	struct sys_child c;
@@ -417,84 +415,19 @@ static int launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pid
 	return r;
 }
 
-/* ---- the choice ----------------------------------------------------------- */
-
-/* SUBPROC_LAUNCH, read once: a launch, 0 (unset or empty: the default), or
- * -1 for a value that names no launch, which fails every default start so
- * that nobody believes they test a path they do not. */
-static int env_launch;
-static char env_text[80];
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-
-static void read_env_launch(void)
+/* True when setresuid(id, id, id) would change any of the three, so that
+ * the kernel would recompute the capabilities and make the memory the
+ * child runs in non-dumpable (see sys_plan.own_memory). */
+bool sys_uid_changes(uid_t id)
 {
-	const char *v = getenv("SUBPROC_LAUNCH");
+	uid_t r, e, s;
 
-	if (v == NULL || v[0] == '\0')
-		return;
-	if (strcmp(v, "clone3") == 0) {
-		env_launch = SYS_LAUNCH_CLONE3;
-	} else if (strcmp(v, "clone") == 0) {
-		env_launch = SYS_LAUNCH_CLONE;
-	} else if (strcmp(v, "fork") == 0) {
-		env_launch = SYS_LAUNCH_FORK;
-	} else {
-		env_launch = -1;
-		snprintf(env_text, sizeof env_text, "SUBPROC_LAUNCH=%s", v);
-	}
+	return getresuid(&r, &e, &s) < 0 || r != id || e != id || s != id;
 }
 
-const char *sys_launch_env_text(void)
+bool sys_gid_changes(gid_t id)
 {
-	return env_text;
-}
+	gid_t r, e, s;
 
-int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_result *res,
-               const char **launched)
-{
-	int mode = plan->launch, cancel, r;
-
-	res->index = SYS_INDEX_LAUNCH;
-	res->detail = 0;
-	res->err = 0;
-	*pidfd = -1;
-	*launched = "";
-	if (mode == SYS_LAUNCH_DEFAULT) {
-		pthread_once(&env_once, read_env_launch);
-		mode = env_launch;
-		if (mode < 0) {
-			res->index = SYS_INDEX_ENV;
-			res->err = EINVAL;
-			return -EINVAL;
-		}
-	}
-	if (plan->own_memory)
-		mode = SYS_LAUNCH_FORK;
-	/* The parent is not cancelled half way: a cancelled waitpid would
-	 * leave the failed child a zombie. */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	if (plan->forklock)
-		sys_forklock_wrlock();
-
-	if (mode != SYS_LAUNCH_FORK) {
-		r = launch_vm(plan, mode, pid, pidfd, res, launched);
-		if (r > 0)
-			mode = SYS_LAUNCH_FORK;
-	}
-	if (mode == SYS_LAUNCH_FORK) {
-		*launched = "fork";
-		r = sys_launch_fork(plan, pid, res);
-		if (r == 0 && !plan->no_pidfd) {
-			/* Safe from pid reuse: nobody but us reaps this child
-			 * unless the caller reaps every child (documented at
-			 * subproc_wait in include/subproc.h). */
-			int p = sys_pidfd_open(*pid);
-			*pidfd = p >= 0 ? p : -1;
-		}
-	}
-
-	if (plan->forklock)
-		sys_forklock_wrunlock();
-	pthread_setcancelstate(cancel, NULL);
-	return r;
+	return getresgid(&r, &e, &s) < 0 || r != id || e != id || s != id;
 }

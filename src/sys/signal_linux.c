@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Signals around a launch, and pidfds, on Linux: shared by every launch
- * path (launch_linux.c and the fork path in launch_fork.c), so neither of
- * those files needs the other's.
+ * Signals around a launch, and pidfds, on Linux (signal_posix.c in the
+ * portable build): shared by every launch path (launch_linux.c and the
+ * fork path in launch_fork.c), so neither of those files needs the other's.
  */
 #include "sys.h"
 
-#include "raw.h"
+#include "raw_linux.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -25,17 +25,6 @@ uint64_t sys_block_all_signals(void)
 void sys_restore_signals(uint64_t mask)
 {
 	raw_sigprocmask(SIG_SETMASK, &mask, NULL);
-}
-
-uint64_t sys_sigset_bits(const sigset_t *set)
-{
-	uint64_t bits = 0;
-
-	for (int sig = 1; sig <= 64; sig++) {
-		if (sigismember(set, sig) == 1)
-			bits |= 1ULL << (sig - 1);
-	}
-	return bits;
 }
 
 int sys_pidfd_open(pid_t pid)

@@ -40,6 +40,19 @@
 #define sys_restore_signals subproc__sys_restore_signals
 #define sys_sigset_bits subproc__sys_sigset_bits
 #define sys_wait subproc__sys_wait
+#define sys_wait_once subproc__sys_wait_once
+#define sys_launch_vm subproc__sys_launch_vm
+#define sys_pipe_cloexec subproc__sys_pipe_cloexec
+#define sys_cloexec_atomic subproc__sys_cloexec_atomic
+#define sys_fd_or_errno subproc__sys_fd_or_errno
+#define sys_uid_changes subproc__sys_uid_changes
+#define sys_gid_changes subproc__sys_gid_changes
+#define sys_open_dir_path subproc__sys_open_dir_path
+#define sys_check_in_root subproc__sys_check_in_root
+
+/* One past the highest signal number a plan can name: signals 1 to 64, the
+ * kernel's form (NSIG is not POSIX's). */
+#define SYS_NSIG 65
 
 /* One operation of the child. The comment names the fields it reads. */
 enum sys_op {
@@ -176,6 +189,11 @@ const char *sys_launch_env_text(void);
 
 /* The launch paths, each with sys_launch's contract (launch_*.c). */
 int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res);
+/* The CLONE_VM launches, clone3 and clone (launch_linux.c; the portable
+ * build has none and says ENOSYS). Returns 1, having started nothing, when
+ * a default start is to take the fork path instead. */
+int sys_launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
+                  struct sys_result *res, const char **launched);
 /*
  * The parent's side of the status pipe (launch_fork.c), once its own write
  * end is closed: reads until the child's exec closes the pipe (returns 0) or
@@ -204,6 +222,22 @@ _Noreturn void sys_child_run(struct sys_child *child);
  * child.c, so that nothing the child runs is instrumented. */
 void sys_child_entry(void *arg);
 
+/* Whether setuid(id) or setgid(id) would change any of the real,
+ * effective and saved ids (launch_linux.c): such a start needs memory of
+ * its own (sys_plan.own_memory). The portable build has no start that
+ * shares memory, and says true. */
+bool sys_uid_changes(uid_t id);
+bool sys_gid_changes(gid_t id);
+
+/* A directory opened only to resolve paths from (path_linux.c: O_PATH;
+ * path_posix.c: O_RDONLY). Returns the fd or -errno. */
+int sys_open_dir_path(const char *path);
+/* Whether `path`, resolved inside rootfd as a chroot would (symlinks and
+ * ".." kept inside), names a regular file we may execute: 0 or -errno, or 1
+ * when the system cannot resolve it that way (openat2's RESOLVE_IN_ROOT,
+ * Linux 5.6) and the caller must take the path as it is. */
+int sys_check_in_root(int rootfd, const char *path);
+
 /* Converts a sigset_t to the kernel's 64-bit form. */
 uint64_t sys_sigset_bits(const sigset_t *set);
 
@@ -214,6 +248,16 @@ void sys_restore_signals(uint64_t mask);
 /* The fork lock (cloexec.c). */
 void sys_forklock_wrlock(void);
 void sys_forklock_wrunlock(void);
+/* Whether this system makes every fd close-on-exec as it creates it
+ * (cloexec_linux.c). Where it cannot (cloexec_posix.c), the library's fds
+ * are made under the fork lock for reading, and every start holds it for
+ * writing. */
+extern const bool sys_cloexec_atomic;
+/* A close-on-exec pipe, without the lock: for a start, which holds it for
+ * writing already when it must. Returns 0 or -errno. */
+int sys_pipe_cloexec(int fds[2]);
+/* fd, or -errno when it is negative. */
+int sys_fd_or_errno(int fd);
 
 /* Waiting (wait.c). */
 #define SYS_WAIT_STOPPED 1u
@@ -227,6 +271,10 @@ int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status, 
              bool *ended);
 /* Reaps a child that is known to have ended or to be ending. */
 void sys_reap(pid_t pid, int pidfd);
+/* One wait (wait_linux.c, wait_posix.c): waitid's options (WEXITED,
+ * WSTOPPED, WCONTINUED, WNOHANG), EINTR absorbed. Returns 1 when the child
+ * changed state, 0 when WNOHANG found nothing, or -errno. */
+int sys_wait_once(pid_t pid, int pidfd, int options, int *status, struct rusage *ru, bool *ended);
 
 int sys_pidfd_open(pid_t pid);
 int sys_pidfd_signal(int pidfd, int sig);

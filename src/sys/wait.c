@@ -1,81 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Raw waiting. On Linux waitid is called as the kernel offers it, with a
- * fifth argument for the child's rusage (what wait4 would give) and P_PIDFD
- * (Linux 5.4), so a child reaped elsewhere gives ECHILD instead of a wait
- * on whatever process reuses its pid.
+ * Waiting with a timeout, for every system: one wait at a time through
+ * sys_wait_once (wait_linux.c, wait_posix.c), between which a child with a
+ * pidfd is polled for and one without is looked at with a growing sleep.
  */
 #include "sys.h"
 
-#include "raw.h"
-
+#include <errno.h>
 #include <poll.h>
-#include <stdatomic.h>
-#include <string.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-/* The wait(2) status the kernel would have given for this siginfo. */
-static int status_from_siginfo(const siginfo_t *si)
-{
-	switch (si->si_code) {
-	case CLD_EXITED:
-		return (si->si_status & 0xff) << 8;
-	case CLD_KILLED:
-		return si->si_status & 0x7f;
-	case CLD_DUMPED:
-		return (si->si_status & 0x7f) | 0x80;
-	case CLD_STOPPED:
-	case CLD_TRAPPED:
-		return ((si->si_status & 0xff) << 8) | 0x7f;
-	case CLD_CONTINUED:
-	default:
-		return 0xffff;
-	}
-}
-
-/* One waitid, EINTR absorbed. Returns 1 when the child changed state, 0
- * when WNOHANG found nothing, or -errno. */
-static int wait_once(pid_t pid, int pidfd, int options, int *status, struct rusage *ru, bool *ended)
-{
-	/* Shared by every thread that waits; a stale false only costs one
-	 * more EINVAL. */
-	static atomic_bool no_p_pidfd;
-	siginfo_t si;
-	struct rusage r;
-	long rc;
-
-	for (;;) {
-		memset(&si, 0, sizeof si);
-		memset(&r, 0, sizeof r);
-		if (pidfd >= 0 && !atomic_load_explicit(&no_p_pidfd, memory_order_relaxed)) {
-			rc = RAW5(__NR_waitid, P_PIDFD, pidfd, &si, options, &r);
-			if (rc == -EINVAL) {
-				/* Before Linux 5.4. Racy only against a caller
-				 * that reaps our children itself. */
-				atomic_store_explicit(&no_p_pidfd, true, memory_order_relaxed);
-				continue;
-			}
-		} else {
-			rc = RAW5(__NR_waitid, P_PID, pid, &si, options, &r);
-		}
-		if (rc != -EINTR)
-			break;
-	}
-	if (rc < 0)
-		return (int)rc;
-	if (si.si_pid == 0)
-		return 0;
-	*status = status_from_siginfo(&si);
-	*ended = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
-	if (ru != NULL)
-		*ru = *ended ? r : (struct rusage){0};
-	return 1;
-}
 
 static int64_t now_ms(void)
 {
@@ -98,8 +33,8 @@ int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status, 
 		options |= WCONTINUED;
 	*ended = false;
 	if (timeout_ms < 0)
-		return wait_once(pid, pidfd, options, status, ru, ended);
-	r = wait_once(pid, pidfd, options | WNOHANG, status, ru, ended);
+		return sys_wait_once(pid, pidfd, options, status, ru, ended);
+	r = sys_wait_once(pid, pidfd, options | WNOHANG, status, ru, ended);
 	if (r != 0 || timeout_ms == 0)
 		return r;
 
@@ -123,7 +58,7 @@ int sys_wait(pid_t pid, int pidfd, unsigned flags, int timeout_ms, int *status, 
 			if (sleep_ms < 50)
 				sleep_ms *= 2;
 		}
-		r = wait_once(pid, pidfd, options | WNOHANG, status, ru, ended);
+		r = sys_wait_once(pid, pidfd, options | WNOHANG, status, ru, ended);
 		if (r != 0 || left == 0)
 			return r;
 	}
@@ -138,7 +73,7 @@ void sys_reap(pid_t pid, int pidfd)
 	 * reused: when the pidfd wait fails for any reason but "already
 	 * reaped" (a pidfd the caller closed by mistake gives EBADF), waiting
 	 * by pid is safe and leaves no zombie behind a failed start. */
-	r = wait_once(pid, pidfd, WEXITED, &status, NULL, &ended);
+	r = sys_wait_once(pid, pidfd, WEXITED, &status, NULL, &ended);
 	if (r < 0 && r != -ECHILD && pidfd >= 0)
-		wait_once(pid, -1, WEXITED, &status, NULL, &ended);
+		sys_wait_once(pid, -1, WEXITED, &status, NULL, &ended);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Raw system calls for the child between launch and execve, and for the few
- * parent-side calls that must not go through libc.
+ * Raw system calls on Linux, for the child between launch and execve, and
+ * for the few parent-side calls that must not go through libc.
  *
  * Why not libc: on the fast path the child shares the parent's memory and
  * thread pointer, so a libc wrapper that sets errno writes the parent
@@ -10,13 +10,13 @@
  * thread of the process (the child is not one of them). Each function here
  * returns the result or -errno and touches no memory but its arguments.
  *
- * On Linux the calls go straight to the kernel: inline assembly, or on
- * 32-bit ARM a small assembly function (arch/ARCH/syscall_arch.h). Other
- * systems get the libc calls that POSIX lists as async-signal-safe; their
- * child runs after fork, in its own memory, where that is allowed.
+ * The calls go straight to the kernel: inline assembly, or on 32-bit ARM a
+ * small assembly function (arch/ARCH/syscall_arch.h). The portable build's
+ * child, which runs after fork in its own memory, has the same names in
+ * raw_posix.h, over the libc calls POSIX lists as async-signal-safe.
  */
-#ifndef SUBPROC_SYS_RAW_H
-#define SUBPROC_SYS_RAW_H
+#ifndef SUBPROC_SYS_RAW_LINUX_H
+#define SUBPROC_SYS_RAW_LINUX_H
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#ifdef __linux__
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 /* raw_syscall6 and what differs in the kernel's ABI, per architecture:
@@ -88,6 +88,8 @@ struct raw_sigaction {
 #define raw_write(fd, buf, n) RAW3(__NR_write, (fd), (buf), (n))
 #define raw_read(fd, buf, n) RAW3(__NR_read, (fd), (buf), (n))
 #define raw_dup3(from, to, flags) RAW3(__NR_dup3, (from), (to), (flags))
+/* Never from == to, which dup3 refuses and every caller tests first. */
+#define raw_dup2(from, to) raw_dup3((from), (to), 0)
 #define raw_fcntl(fd, cmd, arg) RAW3(__NR_fcntl, (fd), (cmd), (arg))
 #define raw_close_range(lo, hi, flags) RAW3(__NR_close_range, (lo), (hi), (flags))
 #define raw_unshare(flags) RAW1(__NR_unshare, (flags))
@@ -109,6 +111,7 @@ struct raw_sigaction {
 #define raw_getppid() RAW0(__NR_getppid)
 #define raw_kill(pid, sig) RAW2(__NR_kill, (pid), (sig))
 #define raw_ioctl(fd, req, arg) RAW3(__NR_ioctl, (fd), (req), (arg))
+#define raw_tcsetpgrp(fd, pgrpp) raw_ioctl((fd), TIOCSPGRP, (pgrpp))
 #define raw_setgroups(n, list) RAW2(RAW_ID_NR(setgroups), (n), (list))
 #define raw_setgid(gid) RAW1(RAW_ID_NR(setgid), (gid))
 #define raw_setuid(uid) RAW1(RAW_ID_NR(setuid), (uid))
@@ -121,7 +124,5 @@ struct raw_sigaction {
 #define raw_execve(path, argv, envp) RAW3(__NR_execve, (path), (argv), (envp))
 #define raw_exit(code) RAW1(__NR_exit_group, (code))
 #define raw_pidfd_open(pid, flags) RAW2(__NR_pidfd_open, (pid), (flags))
-
-#endif /* __linux__ */
 
 #endif
