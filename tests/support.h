@@ -303,6 +303,10 @@ bool launch_exists(int launch);
  * children do not share the caller's memory. */
 bool launch_uses_status_pipe(int launch);
 /* The need_* checks skip the test, saying why, when the machine cannot. */
+/* What only the Linux build has (chroot, setgroups, the controlling
+ * terminal, pidfds, rusage, pdeathsig, the CLONE_VM launches); the portable
+ * build's ENOSYS for each is test_failure's test_fail_portable_lacks. */
+void need_linux_build(const char *what);
 /* A chroot that runs the static probe: root, a static probe, and no
  * emulator (one outside the new root cannot be reached from inside it). */
 void need_chroot(void);

@@ -219,6 +219,7 @@ static void test_credentials_as_root(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("setgroups");
 	if (geteuid() != 0)
 		skip_because("changing credentials needs root");
 	/* The build tree may be closed to 65534. */
@@ -245,6 +246,7 @@ static void test_setgroups_empty_clears(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("setgroups");
 	if (geteuid() != 0)
 		skip_because("setgroups needs root");
 	/* Give the parent a group list first, so that clearing shows. */
@@ -284,6 +286,7 @@ static void test_chroot(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("chroot");
 	need_chroot();
 	dir = tempdir_make();
 	probe = probe_copy(dir, "subproc-probe");
@@ -312,6 +315,7 @@ static void test_chroot_then_dir(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("chroot");
 	need_chroot();
 	dir = tempdir_make();
 	probe = probe_copy(dir, "subproc-probe");
@@ -472,6 +476,7 @@ static void test_path_search_inside_chroot(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("chroot");
 	need_chroot();
 	root = tempdir_make();
 	snprintf(bin, sizeof bin, "%s/subproc-test-bin", root);

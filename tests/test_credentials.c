@@ -154,6 +154,7 @@ static void test_new_user_gets_no_groups(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("setgroups");
 	need_root();
 	reachable_make(&rp);
 	/* The caller's groups are this test process's own business. */
@@ -189,6 +190,7 @@ static void test_new_user_with_groups(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("setgroups");
 	need_root();
 	reachable_make(&rp);
 	assert_int_equal(probe_run_as(rp.probe, &attr, NULL, &r), 0);

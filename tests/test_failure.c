@@ -204,6 +204,7 @@ static void test_fail_setctty_not_a_tty(void **state)
 	subproc_error err;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	attr.files = files;
 	attr.nfiles = 3;
 	assert_true(start_fails(PROBE, probe_argv, &attr, -ENOTTY, SUBPROC_STEP_SETCTTY, &err));
@@ -219,6 +220,7 @@ static void test_fail_setctty_without_setsid(void **state)
 	int master, slave, rc;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	rc = pty_open(&master, &slave);
 	if (rc < 0)
 		skip_because("no pseudo-terminal: %s", subproc_strerror(rc));
@@ -237,6 +239,7 @@ static void test_fail_noctty_not_a_tty(void **state)
 	subproc_error err;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	assert_true(start_fails(PROBE, probe_argv, &attr, -ENOTTY, SUBPROC_STEP_NOCTTY, &err));
 	close(null);
 }
@@ -381,6 +384,7 @@ static void test_fail_setgroups_as_nobody(void **state)
 	int which = SUBPROC_STEP_SETGROUPS;
 
 	(void)state;
+	need_linux_build("setgroups");
 	assert_forked(check_as_nobody, &which);
 }
 
@@ -389,6 +393,7 @@ static void test_fail_chroot_as_nobody(void **state)
 	int which = SUBPROC_STEP_CHROOT;
 
 	(void)state;
+	need_linux_build("chroot");
 	assert_forked(check_as_nobody, &which);
 }
 
@@ -406,6 +411,7 @@ static void test_fail_chroot_missing(void **state)
 	subproc_error err;
 
 	(void)state;
+	need_linux_build("chroot");
 	if (geteuid() != 0)
 		skip_because("chroot needs root");
 	assert_true(start_fails(PROBE, probe_argv, &attr, -ENOENT, SUBPROC_STEP_CHROOT, &err));
@@ -646,6 +652,61 @@ static void test_wait_failure_leaves_status(void **state)
 	assert_true(no_children());
 }
 
+/* What the portable build (SUBPROC_POSIX) has no call for fails at its own
+ * step with ENOSYS, leaving nothing behind (start_fails checks), instead of
+ * a child that runs without it; its starts have no pidfd. */
+static int check_portable_lacks(void *arg)
+{
+	static const gid_t none[1] = {0};
+	subproc_error err;
+	subproc_attr attr;
+	subproc_proc *p = NULL;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), files[3] = {null, 1, 2};
+
+	(void)arg;
+	CHECK(null >= 0);
+	attr = (subproc_attr){.chroot = "/"};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_CHROOT, &err));
+	attr = (subproc_attr){.flags = SUBPROC_SETGROUPS, .groups = none, .ngroups = 1};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_SETGROUPS, &err));
+	attr = (subproc_attr){.pdeathsig = SIGTERM};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_PDEATHSIG, &err));
+	attr = (subproc_attr){.flags = SUBPROC_NOCTTY};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_NOCTTY, &err));
+	attr = (subproc_attr){
+		.flags = SUBPROC_SETSID | SUBPROC_SETCTTY, .files = files, .nfiles = 3, .ctty = 0};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_SETCTTY, &err));
+	attr = (subproc_attr){.launch = SUBPROC_LAUNCH_CLONE};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_LAUNCH, &err));
+	CHECK(strcmp(err.path, "clone") == 0);
+	attr = (subproc_attr){.launch = SUBPROC_LAUNCH_CLONE3};
+	CHECK(start_fails(PROBE, probe_argv, &attr, -ENOSYS, SUBPROC_STEP_LAUNCH, &err));
+	CHECK(strcmp(err.path, "clone3") == 0);
+	close(null);
+
+	{
+		int pidfd = -777;
+		CHECK(subproc_pidfd_spawn(&pidfd, PROBE, NULL, NULL, probe_argv, NULL) == ENOSYS);
+		CHECK(pidfd == -777);
+		CHECK(no_children());
+	}
+	CHECK(subproc_start(&p, PROBE, probe_argv, NULL, NULL) == 0);
+	CHECK(subproc_pidfd(p) == -1);
+	CHECK(subproc_wait(p, 0, -1, NULL) == 0);
+	subproc_release(p);
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_fail_portable_lacks(void **state)
+{
+	(void)state;
+	if (!SUBPROC_TEST_PORTABLE)
+		skip_because(
+			"the Linux build has all of these; only the portable build lacks them");
+	assert_forked(check_portable_lacks, NULL);
+}
+
 TEST_MAIN(cmocka_unit_test(test_fail_program_not_found), cmocka_unit_test(test_fail_not_executable),
           cmocka_unit_test(test_fail_bad_format),
           cmocka_unit_test(test_fail_argument_list_too_long),
@@ -666,7 +727,7 @@ TEST_MAIN(cmocka_unit_test(test_fail_program_not_found), cmocka_unit_test(test_f
           cmocka_unit_test(test_fail_setgroups_as_nobody),
           cmocka_unit_test(test_fail_chroot_as_nobody),
           cmocka_unit_test(test_fail_rlimit_raise_as_nobody),
-          cmocka_unit_test(test_fail_chroot_missing),
+          cmocka_unit_test(test_fail_chroot_missing), cmocka_unit_test(test_fail_portable_lacks),
           cmocka_unit_test(test_bad_input_filter_blocks_launch),
           cmocka_unit_test(test_bad_null_path), cmocka_unit_test(test_bad_null_argv),
           cmocka_unit_test(test_bad_empty_argv),

@@ -604,6 +604,7 @@ static int check_fds_needed(void *arg)
 static void test_hostile_fds_a_start_needs(void **state)
 {
 	(void)state;
+	need_linux_build("pidfd");
 	assert_forked(check_fds_needed, NULL);
 }
 

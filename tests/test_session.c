@@ -87,6 +87,7 @@ static void test_setctty_pty(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	rc = pty_open(&master, &slave);
 	if (rc < 0)
 		skip_because("no pseudo-terminal: %s", subproc_strerror(rc));
@@ -111,6 +112,7 @@ static void test_setctty_on_other_fd(void **state)
 	struct report r;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	rc = pty_open(&master, &slave);
 	if (rc < 0)
 		skip_because("no pseudo-terminal: %s", subproc_strerror(rc));
@@ -170,6 +172,7 @@ static int check_noctty(void *arg)
 static void test_noctty_detaches(void **state)
 {
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	assert_forked(check_noctty, "noctty");
 }
 

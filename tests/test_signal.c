@@ -165,6 +165,7 @@ static void test_pdeathsig_kills_orphan(void **state)
 	pid_t mid, probe_pid = 0;
 
 	(void)state;
+	need_linux_build("parent-death signal");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
 		skip_because("no child subreaper here (qemu-user has none): %s", strerror(errno));
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);

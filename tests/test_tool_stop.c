@@ -294,6 +294,7 @@ static void test_tool_stop_terminal_handed_over(void **state)
 	char script[512];
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	snprintf(script, sizeof script,
 	         "%s run --pgroup -- head -c 4 && %s run -t 20 -- head -c 4 && echo both-read",
 	         TOOL, TOOL);
@@ -310,6 +311,7 @@ static void test_tool_stop_ctrl_c_ends_a_script(void **state)
 	int st;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	if (access("/bin/bash", X_OK) != 0)
 		skip_because("no bash");
 	snprintf(script, sizeof script,
@@ -331,6 +333,7 @@ static void test_tool_stop_pipe_terminal(void **state)
 	char script[512];
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	snprintf(script, sizeof script, "%s pipe -- head -c 4 '|' cat && echo piped", TOOL);
 	term_script(script, "abc\n", "piped");
 }
@@ -346,6 +349,7 @@ static void test_tool_stop_ctrl_z(void **state)
 	int st;
 
 	(void)state;
+	need_linux_build("controlling-terminal ioctl");
 	snprintf(script, sizeof script,
 	         "%s run -- sh -c 'echo ready; read x; echo got-$x'; echo tool-$?", TOOL);
 	if (!term_start(&t, "/bin/sh", script))

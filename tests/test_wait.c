@@ -269,6 +269,7 @@ static void test_wait_rusage_maxrss(void **state)
 	subproc_status st;
 
 	(void)state;
+	need_linux_build("per-child rusage (POSIX waitpid has none)");
 	child_start(&c, false, ARGS("--touch-mib", "64"), NULL);
 	assert_int_equal(subproc_wait(c.proc, 0, -1, &st), 0);
 	assert_int_equal(subproc_status_exit_code(st.status), 0);
@@ -338,6 +339,7 @@ static void test_pidfd_pollin_when_exited(void **state)
 	subproc_status st;
 
 	(void)state;
+	need_linux_build("pidfd");
 	child_start(&c, true, NULL, NULL);
 	pfd.fd = subproc_pidfd(c.proc);
 #ifdef __linux__
