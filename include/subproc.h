@@ -188,7 +188,9 @@ SUBPROC_API int subproc_accept(int fd, struct sockaddr *addr, socklen_t *addrlen
  * stream of readers cannot keep it out (Go's ForkLock rule). Hence it is
  * not recursive: taking it for reading again while holding it may
  * deadlock. Not needed for the default start, which closes every fd it was
- * not given.
+ * not given. In the portable build (SUBPROC_POSIX), whose own pipes and
+ * sockets are made in two steps, every start holds it for writing: a
+ * thread must not start a child while it holds it for reading.
  */
 SUBPROC_API void subproc_forklock_rdlock(void);
 /** Releases a read hold taken with subproc_forklock_rdlock(). */

@@ -19,14 +19,17 @@
 
 /* A batch of fds asked about at once: poll marks those not open POLLNVAL. */
 #define CLOSE_BATCH 128
+/* The highest fd looked for when the soft limit is above it: Linux's
+ * default fs.nr_open, and more than BSD and macOS give a process. */
+#define CLOSE_MAX (1L << 20)
 
 /*
  * POSIX has no closefrom and no way to list the open fds, so every fd from
  * lo up to the soft RLIMIT_NOFILE is asked about, CLOSE_BATCH at a time,
  * with a poll that does not wait, and the open ones are closed. An fd at
- * or above the soft limit (left open when the limit was lowered) is not
- * seen; getrlimit is not on POSIX's async-signal-safe list, but is a plain
- * system call everywhere.
+ * or above the soft limit (left open when the limit was lowered), or above
+ * CLOSE_MAX, is not seen. getrlimit is not on POSIX's async-signal-safe
+ * list, but is a plain system call everywhere.
  */
 CHILD_FN long child_closefrom_now(int lo, int keep)
 {
@@ -36,9 +39,9 @@ CHILD_FN long child_closefrom_now(int lo, int keep)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
-	limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)0x7fffffff
-	                ? 0x7fffffff
-	                : (long)rl.rlim_cur;
+	/* An unlimited soft limit would mean 2^31 fds to ask about. */
+	limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)CLOSE_MAX ? CLOSE_MAX
+	                                                                        : (long)rl.rlim_cur;
 	for (long base = lo; base < limit; base += CLOSE_BATCH) {
 		int n = limit - base < CLOSE_BATCH ? (int)(limit - base) : CLOSE_BATCH;
 
