@@ -12,7 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-const bool sys_cloexec_atomic = true;
+bool sys_cloexec_atomic(void)
+{
+	return true;
+}
 
 int sys_pipe_cloexec(int fds[2])
 {

@@ -20,7 +20,10 @@
 #define SOCK_NONBLOCK 0
 #endif
 
-const bool sys_cloexec_atomic = false;
+bool sys_cloexec_atomic(void)
+{
+	return false;
+}
 
 /* Marks a new fd close-on-exec (and non-blocking); closes it on failure. */
 static int fd_setup(int fd, bool nonblock)

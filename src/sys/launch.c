@@ -69,7 +69,7 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 	/* The parent is not cancelled half way: a cancelled waitpid would
 	 * leave the failed child a zombie. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	lock = plan->forklock || !sys_cloexec_atomic;
+	lock = plan->forklock || !sys_cloexec_atomic();
 	if (lock)
 		sys_forklock_wrlock();
 

@@ -251,8 +251,9 @@ void sys_forklock_wrunlock(void);
 /* Whether this system makes every fd close-on-exec as it creates it
  * (cloexec_linux.c). Where it cannot (cloexec_posix.c), the library's fds
  * are made under the fork lock for reading, and every start holds it for
- * writing. */
-extern const bool sys_cloexec_atomic;
+ * writing. A function, not a constant: a global would be one more symbol
+ * of the static library (and a sanitizer's ODR indicator beside it). */
+bool sys_cloexec_atomic(void);
 /* A close-on-exec pipe, without the lock: for a start, which holds it for
  * writing already when it must. Returns 0 or -errno. */
 int sys_pipe_cloexec(int fds[2]);
