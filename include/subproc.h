@@ -848,7 +848,10 @@ SUBPROC_API int subproc_cmd_run(subproc_cmd *cmd, subproc_status *status, subpro
  * closed at once when there is no input.
  *
  * A child that stops reading stdin gets no more input: the write fails
- * with EPIPE, never SIGPIPE in the parent, and reading goes on. Returns 0,
+ * with EPIPE, never SIGPIPE in the parent, and reading goes on. On Linux
+ * a pipe through which 64 KiB has gone is grown to 1 MiB (F_SETPIPE_SZ;
+ * kept as it is where the kernel refuses), so a large output costs a
+ * wake-up per MiB; the child sees the bigger pipe. Returns 0,
  * -ETIMEDOUT (timeout; what was read is kept, status filled), -ENOBUFS
  * (limit reached under SUBPROC_LIMIT_FAIL; the child is stopped as on a
  * timeout), -ENOMEM, -EINVAL (a buffer for a stream that is not a pipe,

@@ -17,6 +17,8 @@
  *   --touch-mib N       allocate and touch N MiB, so that ru_maxrss grows
  *   --stat PATH         report stat.PATH=exists|missing
  *   --write-fd N TEXT   write TEXT to fd N (reports write.N=ok or the errno)
+ *   --fill-fd N BYTES   write BYTES bytes to fd N, then report pipe_size.N
+ *                       (F_GETPIPE_SZ, or the errno)
  *   --wait-stdin        read stdin until EOF, after reporting
  * The report is written once all options have been carried out; then
  * --wait-stdin and --raise take effect, and the probe exits.
@@ -465,6 +467,27 @@ int main(int argc, char **argv)
 			struct stat st;
 
 			put(stat(arg, &st) == 0 ? "exists" : "missing", "stat.%s", arg);
+		} else if (strcmp(opt, "--fill-fd") == 0) {
+			int fd = (int)parse_num(arg, opt);
+			static char block[65536];
+
+			if (i + 1 >= argc)
+				usage(opt);
+			memset(block, 'x', sizeof block);
+			for (long long left = parse_num(argv[++i], opt); left > 0;) {
+				size_t n = left < (long long)sizeof block ? (size_t)left
+				                                          : sizeof block;
+				write_all(fd, block, n);
+				left -= (long long)n;
+			}
+			int size = fcntl(fd, F_GETPIPE_SZ);
+			char key[32];
+
+			snprintf(key, sizeof key, "pipe_size.%d", fd);
+			if (size < 0)
+				put(strerror(errno), "%s", key);
+			else
+				put_long(size, key);
 		} else if (strcmp(opt, "--write-fd") == 0) {
 			int fd = (int)parse_num(arg, opt);
 			char buf[32] = "ok";

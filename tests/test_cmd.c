@@ -981,10 +981,66 @@ static void test_cmd_given_fds_stay_callers(void **state)
 	close(p[1]);
 }
 
-TEST_MAIN(cmocka_unit_test(test_cmd_stdio_inherit), cmocka_unit_test(test_cmd_stdio_null),
-          cmocka_unit_test(test_cmd_stdio_pipe), cmocka_unit_test(test_cmd_stdio_merge_keeps_order),
-          cmocka_unit_test(test_cmd_stdio_file), cmocka_unit_test(test_cmd_stdio_fd_and_extra_fds),
-          cmocka_unit_test(test_cmd_env_ops), cmocka_unit_test(test_cmd_dir_args_and_attr),
+/* The child's stdout pipe, as it sees it after writing `bytes` through
+ * subproc_cmd_output (the probe reports F_GETPIPE_SZ on stderr); every byte
+ * must have come through. */
+static long captured_pipe_size(long bytes)
+{
+	char count[32];
+	subproc_cmd *cmd = NULL;
+	subproc_output out = {0}, err = {0};
+	subproc_status st;
+	struct report r;
+	const char *v;
+	long size;
+
+	snprintf(count, sizeof count, "%ld", bytes);
+	assert_int_equal(
+		subproc_cmd_new(&cmd, ARGS(PROBE, "--report-fd", "2", "--fill-fd", "1", count)), 0);
+	assert_int_equal(subproc_cmd_output(cmd, &out, &err, &st, NULL), 0);
+	assert_true(subproc_status_exited(st.status) && subproc_status_exit_code(st.status) == 0);
+	assert_int_equal(out.len, (size_t)bytes);
+	assert_int_equal(report_parse_text(err.data, err.len, &r), 0);
+	v = report_get(&r, "pipe_size.1");
+	assert_non_null(v);
+	size = strtol(v, NULL, 10);
+	report_free(&r);
+	subproc_output_free(&out);
+	subproc_output_free(&err);
+	subproc_cmd_free(cmd);
+	return size;
+}
+
+/*
+ * A capture that passes 64 KiB grows its pipe to 1 MiB (F_SETPIPE_SZ), and
+ * one that does not leaves it as the kernel made it. Deterministic: the
+ * parent asks for the growth before its next read once 64 KiB has come,
+ * and with a 64 KiB pipe the child cannot write 320 KiB without that read.
+ */
+static void test_cmd_capture_grows_pipe(void **state)
+{
+	(void)state;
+	need_linux_build("F_SETPIPE_SZ");
+	if (geteuid() != 0 && access("/proc/sys/fs/pipe-max-size", R_OK) == 0) {
+		FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+		long max = 0;
+
+		if (f != NULL && fscanf(f, "%ld", &max) != 1)
+			max = 0;
+		if (f != NULL)
+			fclose(f);
+		if (max < 1048576)
+			skip_because("fs.pipe-max-size is below 1 MiB for an unprivileged caller");
+	}
+	assert_int_equal(captured_pipe_size(100), 65536);
+	assert_int_equal(captured_pipe_size(320 * 1024), 1048576);
+}
+
+TEST_MAIN(cmocka_unit_test(test_cmd_stdio_inherit), cmocka_unit_test(test_cmd_capture_grows_pipe),
+          cmocka_unit_test(test_cmd_stdio_null), cmocka_unit_test(test_cmd_stdio_pipe),
+          cmocka_unit_test(test_cmd_stdio_merge_keeps_order), cmocka_unit_test(test_cmd_stdio_file),
+          cmocka_unit_test(test_cmd_stdio_fd_and_extra_fds), cmocka_unit_test(test_cmd_env_ops),
+          cmocka_unit_test(test_cmd_dir_args_and_attr),
           cmocka_unit_test(test_cmd_path_search_and_errors),
           cmocka_unit_test(test_cmd_communicate_sizes),
           cmocka_unit_test(test_cmd_empty_output_is_terminated),

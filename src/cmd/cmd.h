@@ -90,6 +90,8 @@ struct cmd_sink {
 	size_t limit;
 	int policy;
 	bool over;     /* SUBPROC_LIMIT_FAIL and the limit was passed */
+	bool grown;    /* the pipe was asked to grow (communicate.c) */
+	size_t seen;   /* bytes read from the stream, dropped ones too */
 	char *discard; /* where a stream nobody captures is read; on the heap,
 	                  for callers on small thread stacks */
 };

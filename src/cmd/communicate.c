@@ -23,6 +23,17 @@
 #include <unistd.h>
 
 #define CHUNK 65536
+/* Once 64 KiB (the kernel's default pipe) has gone through a stream, its
+ * pipe is asked to grow to BIG_PIPE and uncapped output is read BIG_PIPE at
+ * a time: a large output then costs a wake-up per MiB, not per 64 KiB.
+ * Only then, so that hundreds of children with little output do not spend
+ * the per-user pipe quota (fs.pipe-user-pages-soft), past which the kernel
+ * gives every new pipe of the user one page. */
+#define BIG_PIPE (1 << 20)
+/* Reads of one stream per wake-up before the loop polls again: until
+ * EAGAIN normally, bounded so that one fast stream cannot keep the others
+ * (and a stop) waiting. */
+#define READS_PER_WAKE 32
 
 void subproc_output_free(subproc_output *out)
 {
@@ -77,32 +88,69 @@ static void sink_limit(struct cmd_sink *s)
 	o->data[o->len] = '\0';
 }
 
-/* Reads what `fd` has. Returns 1 while open, 0 at EOF, or -errno. A
- * stream piped with no output to fill is drained all the same, or a child
- * writing to it would block forever. */
-static int sink_read(struct cmd_sink *s, int fd)
+/* Asks the kernel for a bigger pipe (F_SETPIPE_SZ, Linux), once per
+ * stream. Refused (EPERM above fs.pipe-max-size without CAP_SYS_RESOURCE,
+ * or over the user's pipe quota), the pipe stays as it is. */
+static void sink_grow_pipe(struct cmd_sink *s, int fd)
+{
+	if (s->grown)
+		return;
+	s->grown = true;
+#ifdef F_SETPIPE_SZ
+	(void)fcntl(fd, F_SETPIPE_SZ, BIG_PIPE);
+#else
+	(void)fd;
+#endif
+}
+
+/* One read. Returns the bytes read, 0 at EOF, -EAGAIN when the pipe is
+ * empty, or -errno. */
+static ssize_t sink_read_once(struct cmd_sink *s, int fd)
 {
 	subproc_output *o = s->out;
+	/* Under a limit the bytes past it are slid or cut after each read,
+	 * so reads stay small there. */
+	size_t want = o != NULL && s->limit == 0 && s->grown ? BIG_PIPE : CHUNK;
 	ssize_t n;
 
 	if (o == NULL) {
 		if (s->discard == NULL && (s->discard = malloc(CHUNK)) == NULL)
 			return -ENOMEM;
 		n = read(fd, s->discard, CHUNK);
-		if (n < 0)
-			return errno == EAGAIN || errno == EINTR ? 1 : -errno;
-		return n > 0;
+	} else {
+		/* realloc of a block this size moves pages (mremap), not
+		 * bytes, in glibc and musl: the buffer grows without copying. */
+		if (sink_reserve(s, want) < 0)
+			return -ENOMEM;
+		n = read(fd, o->data + o->len, want);
+		if (n > 0) {
+			o->len += (size_t)n;
+			o->data[o->len] = '\0';
+			sink_limit(s);
+		}
 	}
-	if (sink_reserve(s, CHUNK) < 0)
-		return -ENOMEM;
-	n = read(fd, o->data + o->len, CHUNK);
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 1 : -errno;
-	if (n == 0)
-		return 0;
-	o->len += (size_t)n;
-	o->data[o->len] = '\0';
-	sink_limit(s);
+		return errno == EINTR ? -EAGAIN : -errno;
+	s->seen += (size_t)n;
+	if (s->seen >= CHUNK)
+		sink_grow_pipe(s, fd);
+	return n;
+}
+
+/* Reads what `fd` has, until the pipe is empty (or READS_PER_WAKE reads).
+ * Returns 1 while open, 0 at EOF, or -errno. A stream piped with no output
+ * to fill is drained all the same, or a child writing to it would block
+ * forever. */
+static int sink_read(struct cmd_sink *s, int fd)
+{
+	for (int reads = 0; reads < READS_PER_WAKE && !s->over; reads++) {
+		ssize_t n = sink_read_once(s, fd);
+
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0)
+			return (int)n;
+	}
 	return 1;
 }
 
@@ -114,6 +162,8 @@ static int sink_init(struct cmd_sink *s, subproc_output *out, size_t limit, int 
 	s->limit = limit;
 	s->policy = policy;
 	s->over = false;
+	s->grown = false;
+	s->seen = 0;
 	if (out == NULL)
 		return 0;
 	out->data = NULL;
@@ -142,6 +192,7 @@ int cmd_io_begin(struct cmd_io *io)
 
 	io->written = 0;
 	io->wrote_epipe = false;
+	io->sinks[0].grown = false;
 	for (int i = 1; i < 3; i++) {
 		if (sink_init(&io->sinks[i], io->out[i], io->limit, io->policy) < 0) {
 			subproc_output_free(io->out[1]);
@@ -186,6 +237,32 @@ static int stream_of(const struct cmd_io *io, int fd)
 	return -1;
 }
 
+/* Writes what the child's stdin pipe takes, until it is full (or
+ * READS_PER_WAKE writes); past 64 KiB the pipe is asked to grow, as for
+ * reads. Returns 0 or -errno; the reader gone is no error. */
+static int feed(struct cmd_io *io, int fd)
+{
+	for (int writes = 0; writes < READS_PER_WAKE && io->written < io->inlen; writes++) {
+		size_t left = io->inlen - io->written, want = io->sinks[0].grown ? BIG_PIPE : CHUNK;
+		ssize_t w = write(fd, io->in + io->written, left < want ? left : want);
+
+		if (w > 0) {
+			io->written += (size_t)w;
+			if (io->written >= CHUNK)
+				sink_grow_pipe(&io->sinks[0], fd);
+		} else if (w < 0 && errno == EPIPE) {
+			/* The reader is gone: no more input. */
+			io->wrote_epipe = true;
+			io->written = io->inlen;
+		} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			return -errno;
+		} else {
+			break;
+		}
+	}
+	return 0;
+}
+
 int cmd_io_handle(struct cmd_io *io, const struct pollfd *pfd, int n)
 {
 	int result = 0;
@@ -196,18 +273,7 @@ int cmd_io_handle(struct cmd_io *io, const struct pollfd *pfd, int n)
 		if (pfd[k].revents == 0 || i < 0)
 			continue;
 		if (i == 0) {
-			size_t left = io->inlen - io->written;
-			ssize_t w =
-				write(pfd[k].fd, io->in + io->written, left < CHUNK ? left : CHUNK);
-			if (w > 0) {
-				io->written += (size_t)w;
-			} else if (w < 0 && errno == EPIPE) {
-				/* The reader is gone: no more input. */
-				io->wrote_epipe = true;
-				io->written = io->inlen;
-			} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-				result = -errno;
-			}
+			result = feed(io, pfd[k].fd);
 			if (io->written == io->inlen)
 				io_close(io, 0);
 		} else {
