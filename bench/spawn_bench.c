@@ -761,8 +761,10 @@ int main(int argc, char **argv)
 	           "`Command::status/output` (communicate: a writer thread plus `read_to_end`), "
 	           "libuv `uv_spawn` with one loop run per child (capture reads a socketpair, "
 	           "which is what libuv makes for UV_CREATE_PIPE, not a pipe), GLib "
-	           "`g_spawn_sync` with default flags. subproc's capture and the raw C loop read "
-	           "64 KiB pipes. Scenario `threads`: T threads each start children back to back; "
+	           "`g_spawn_sync` with default flags. The raw C loop reads a 64 KiB pipe (and "
+	           "a 1 MiB one, beside it); subproc's capture and communicate grow their pipes to "
+	           "1 MiB (F_SETPIPE_SZ) once 64 KiB has gone through. Scenario `threads`: T "
+	           "threads each start children back to back; "
 	           "spawns/s is the median over rounds of the aggregate rate (all threads' starts "
 	           "over the round's wall time).\n\n");
 	fprintf(h, "![median latency per method and scenario](latency.png)\n\n");
