@@ -89,15 +89,18 @@ static void sink_limit(struct cmd_sink *s)
 }
 
 /* Asks the kernel for a bigger pipe (F_SETPIPE_SZ, Linux), once per
- * stream. Refused (EPERM above fs.pipe-max-size without CAP_SYS_RESOURCE,
- * or over the user's pipe quota), the pipe stays as it is. */
+ * stream, when it is smaller than BIG_PIPE. Refused (EPERM above fs.pipe-max-size without
+ * CAP_SYS_RESOURCE, or over the user's pipe quota), the pipe stays as it is. */
 static void sink_grow_pipe(struct cmd_sink *s, int fd)
 {
 	if (s->grown)
 		return;
 	s->grown = true;
 #ifdef F_SETPIPE_SZ
-	(void)fcntl(fd, F_SETPIPE_SZ, BIG_PIPE);
+	/* Never smaller: with 64 KiB pages the default pipe is 1 MiB already,
+	 * and a pipe the caller made may be bigger still. */
+	if (fcntl(fd, F_GETPIPE_SZ) < BIG_PIPE)
+		(void)fcntl(fd, F_SETPIPE_SZ, BIG_PIPE);
 #else
 	(void)fd;
 #endif
