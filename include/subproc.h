@@ -48,7 +48,8 @@
 /* What the documented use needs: the -E values results are compared with
  * (errno.h), the O_ flags of subproc_pipe and subproc_open (fcntl.h), the
  * scheduling policies and struct sched_param of the posix_spawn
- * attributes (sched.h), signals, limits, sockets and the POSIX types. */
+ * attributes (sched.h), signals, limits, sockets, struct timespec and the
+ * POSIX types. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -58,6 +59,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -773,6 +775,24 @@ typedef void subproc_notify_fn(void *ctx, int sig);
  */
 SUBPROC_API void subproc_cmd_on_signal(subproc_cmd *cmd, subproc_notify_fn *fn, void *ctx);
 
+/**
+ * Called with bytes of the command's stdout (stream 1) or stderr (2) pipe
+ * as they arrive, `len` > 0, and once with data NULL and len 0 when the
+ * stream has ended (EOF, a read error, or the end of a wait delay or a
+ * stop's grace). Runs in the thread that reads (communicate, output, or a
+ * set's next and dispatch); `data` is valid only during the call; it must
+ * not call the command's functions.
+ */
+typedef void subproc_output_fn(void *ctx, int stream, const char *data, size_t len);
+
+/**
+ * Streams the command's piped stdout and stderr to fn(ctx, ...) instead of
+ * capturing or dropping them: in a set (see subproc_set_add) and, for a
+ * stream given no buffer, in communicate and output. Output limits do not
+ * apply to streamed bytes. NULL: none (the default).
+ */
+SUBPROC_API void subproc_cmd_on_output(subproc_cmd *cmd, subproc_output_fn *fn, void *ctx);
+
 /** With `kill` true, subproc_cmd_free() of a running command sends SIGKILL
  * (to its group, when it has one) before reaping it. Default false: free
  * waits for the child to end on its own. */
@@ -990,6 +1010,113 @@ SUBPROC_API int subproc_pipeline_status(const subproc_pipeline *pl, bool pipefai
 /** Frees the pipeline and its commands, in any state: a running pipeline
  * is killed (SIGKILL to its group) and reaped. Accepts NULL. Returns NULL. */
 SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
+
+/* ------------------------------------------------------------------------ */
+/* Sets: many commands at once, at most N running, finished ones handed     */
+/* back in the order they end (ninja's SubprocessSet, make -j, xargs -P).   */
+/* One thread drives a set; no thread per child and no SIGCHLD handler: a   */
+/* set watches every child's pidfd and pipes in one epoll instance (a       */
+/* wake-up costs the same however many commands it holds), and looks at a   */
+/* child without a pidfd (the fork path on an old kernel, the portable      */
+/* build) every 1 to 50 ms. Each command's I/O, timeout, output limit and   */
+/* stop are served as communicate serves them.                              */
+/* ------------------------------------------------------------------------ */
+
+/** A set of commands. Opaque. */
+typedef struct subproc_set subproc_set;
+
+/** A command the set is done with, handed back by subproc_set_next. */
+typedef struct subproc_done {
+	subproc_cmd *cmd; /* the caller's again: free it with subproc_cmd_free */
+	void *ctx;        /* as given to subproc_set_add */
+	/* What communicate would have returned: 0, -ETIMEDOUT, -ENOBUFS, an
+	 * I/O error, a start error (`error` names the step), or -ECANCELED
+	 * for a command that subproc_set_stop kept from starting. */
+	int result;
+	bool reaped;             /* status holds the child's end */
+	subproc_status status;   /* when reaped */
+	subproc_output out;      /* captured stdout; the caller frees it */
+	subproc_output err;      /* captured stderr; the caller frees it */
+	subproc_error error;     /* for a start error; otherwise no step */
+	struct timespec started; /* CLOCK_REALTIME at the start (0 if none) */
+	struct timespec elapsed; /* from the start to the end (CLOCK_MONOTONIC) */
+} subproc_done;
+
+/** Creates an empty set with no limit on running commands. Returns 0 and
+ * *out, -EINVAL (NULL `out`), -ENOMEM, or the errno of epoll_create1 or
+ * timerfd_create (*out NULL on failure). */
+SUBPROC_API int subproc_set_new(subproc_set **out);
+
+/** At most `max` commands running at once (0: no limit, the default).
+ * Lowering it stops no running command; it applies to the next start.
+ * Returns 0. */
+SUBPROC_API int subproc_set_limit(subproc_set *set, size_t max);
+
+/**
+ * Adds a command, not yet started, to start when the limit allows, in the
+ * order added. On success the set owns `cmd` until subproc_set_next hands
+ * it back (subproc_set_free frees what it still holds); on failure it stays
+ * the caller's. Its streams are as configured: each stdout or stderr set
+ * to SUBPROC_STDIO_PIPE is captured into subproc_done's out or err (with
+ * the command's limit, subproc_cmd_limit), or streamed to its callback
+ * (subproc_cmd_on_output); `in` (inlen bytes, not copied: it must stay
+ * valid until the command is handed back) is written to its stdin, which
+ * becomes a pipe if left to inherit; with no input a stdin pipe is closed
+ * at once. Returns 0, -EINVAL (NULL, input NULL with inlen > 0, input for
+ * a stdin that is neither inherited nor a pipe), -EBUSY (started, a stage
+ * of a pipeline, or in a set), -ENOMEM.
+ */
+SUBPROC_API int subproc_set_add(subproc_set *set, subproc_cmd *cmd, const void *in, size_t inlen,
+                                void *ctx);
+
+/**
+ * Drives the set until a command is done, for up to timeout_ms (0: do not
+ * block, for a caller's own loop; -1: no bound): starts queued commands up
+ * to the limit, serves every running one, and hands back the one that
+ * ended first, with its result, status and outputs, into *done (the
+ * caller owns everything in it). A command whose start failed is done at
+ * once and the next one starts. Returns 0, -EAGAIN (nothing was done in
+ * time), -EINTR (a signal handler ran while it waited: nothing is lost,
+ * call again), -ECHILD (the set holds no command), or -errno from
+ * epoll_wait or poll (*done untouched on failure).
+ */
+SUBPROC_API int subproc_set_next(subproc_set *set, subproc_done *done, int timeout_ms);
+
+/**
+ * For a caller's own event loop (libuv, GLib, epoll): an fd that polls
+ * readable whenever the set has work, including a due timeout, a start
+ * the limit now allows, and a finished command not yet taken. Call
+ * subproc_set_dispatch when it is readable, then subproc_set_next with
+ * timeout 0 until -EAGAIN. Owned by the set. Returns the fd, or -ENOSYS in
+ * the portable build, which has no such fd (drive it with
+ * subproc_set_next there).
+ */
+SUBPROC_API int subproc_set_fd(const subproc_set *set);
+
+/** Serves what is ready now without blocking: subproc_set_next's work
+ * with nothing handed back. Returns the number of done commands waiting
+ * to be taken, or -errno (-EINTR as for subproc_set_next). */
+SUBPROC_API int subproc_set_dispatch(subproc_set *set);
+
+/**
+ * Fail-fast: stops every running command as subproc_cmd_stop(cmd, sig)
+ * would (0: each command's own timeout signal; its grace period, then
+ * SIGKILL, apply) and keeps every queued one from starting (handed back
+ * with -ECANCELED). Keep calling subproc_set_next to collect them all.
+ * Commands added later start as usual. Returns 0 or -EINVAL (bad signal).
+ */
+SUBPROC_API int subproc_set_stop(subproc_set *set, int sig);
+
+/** Commands running (started, not yet done). */
+SUBPROC_API size_t subproc_set_running(const subproc_set *set);
+
+/** Commands the set holds: queued, running, and done but not taken. */
+SUBPROC_API size_t subproc_set_len(const subproc_set *set);
+
+/** Frees the set, and every command it still holds: running ones are
+ * killed (SIGKILL, to their group when they lead one) and reaped, so no
+ * child, zombie or fd remains. Accepts NULL. Returns NULL. */
+SUBPROC_API subproc_set *subproc_set_free(subproc_set *set);
 
 /* ------------------------------------------------------------------------ */
 /* posix_spawn, under the subproc_ prefix: the <spawn.h> family with its    */

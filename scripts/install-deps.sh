@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # shellcheck disable=SC2086 # $PACKAGES and $missing split into words on purpose
 # Installs the Debian packages the machine lacks for:
-#   (no option)  make check: the test suite
+#   (no option)  make check: the test suite (GNU parallel for the
+#                differential test of `subproc parallel`)
 #   --ci         also .ci/run's other stages (clang, the analysers, valgrind,
 #                abidiff, the Debian package tools of scripts/ci/deb.sh, the
 #                cross toolchains, qemu-user and the targets' cmocka of
@@ -21,6 +22,7 @@ set -eu
 # One package a line; add new needs here.
 PACKAGES="
 libcmocka-dev
+parallel
 pkg-config
 "
 optional=false

@@ -26,6 +26,7 @@ any_fn *const functions[] = {
 	(any_fn *)subproc_cmd_kill_on_free,
 	(any_fn *)subproc_cmd_limit,
 	(any_fn *)subproc_cmd_new,
+	(any_fn *)subproc_cmd_on_output,
 	(any_fn *)subproc_cmd_on_signal,
 	(any_fn *)subproc_cmd_output,
 	(any_fn *)subproc_cmd_proc,
@@ -69,6 +70,16 @@ any_fn *const functions[] = {
 	(any_fn *)subproc_pipeline_timeout,
 	(any_fn *)subproc_pipeline_wait,
 	(any_fn *)subproc_pipeline_wait_fd,
+	(any_fn *)subproc_set_add,
+	(any_fn *)subproc_set_dispatch,
+	(any_fn *)subproc_set_fd,
+	(any_fn *)subproc_set_free,
+	(any_fn *)subproc_set_len,
+	(any_fn *)subproc_set_limit,
+	(any_fn *)subproc_set_new,
+	(any_fn *)subproc_set_next,
+	(any_fn *)subproc_set_running,
+	(any_fn *)subproc_set_stop,
 	(any_fn *)subproc_posix_spawn,
 	(any_fn *)subproc_posix_spawn_file_actions_addchdir_np,
 	(any_fn *)subproc_posix_spawn_file_actions_addclose,
@@ -192,9 +203,9 @@ const long constants[] = {
 
 /* The errno values the documentation names as results. */
 const int errors[] = {
-	ENOENT, EACCES, ENOEXEC, E2BIG,  EINVAL,  EBADF,        ENOMEM, EAGAIN,
-	EMFILE, ENFILE, EPERM,   ESRCH,  ECHILD,  ETIMEDOUT,    EINTR,  ENOBUFS,
-	EBUSY,  EPIPE,  ENOSYS,  ENOTTY, ENOTDIR, ENAMETOOLONG, ESTALE, ENODEV,
+	ENOENT, EACCES, ENOEXEC, E2BIG,        EINVAL,    EBADF,  ENOMEM,    EAGAIN, EMFILE,
+	ENFILE, EPERM,  ESRCH,   ECHILD,       ETIMEDOUT, EINTR,  ENOBUFS,   EBUSY,  EPIPE,
+	ENOSYS, ENOTTY, ENOTDIR, ENAMETOOLONG, ESTALE,    ENODEV, ECANCELED,
 };
 
 /* What callers pass in: signals, open and socket flags, limits, scheduling. */
@@ -223,6 +234,9 @@ long types(void)
 	subproc_cmd *cmd = NULL;
 	subproc_pipeline *pl = NULL;
 	subproc_notify_fn *fn = NULL;
+	subproc_output_fn *ofn = NULL;
+	subproc_set *cs = NULL;
+	subproc_done done = {0};
 	enum subproc_step step = SUBPROC_STEP_NONE;
 	pid_t pid = 0;
 	uid_t uid = 0;
@@ -235,6 +249,7 @@ long types(void)
 	attr.sigmask = set;
 	(void)subproc_posix_spawnattr_setschedparam(&sa, &sp);
 	return (long)err.code + attr.nfiles + st.rusage.ru_maxrss + (long)out.len + fa.used_ +
-	       sa.flags_ + (proc == NULL) + (cmd == NULL) + (pl == NULL) + (fn == NULL) + step +
-	       pid + (long)uid + (long)gid + (long)mode + (long)len;
+	       sa.flags_ + (proc == NULL) + (cmd == NULL) + (pl == NULL) + (fn == NULL) +
+	       (ofn == NULL) + (cs == NULL) + done.result + done.reaped + (long)done.err.len +
+	       step + pid + (long)uid + (long)gid + (long)mode + (long)len;
 }

@@ -13,14 +13,14 @@ trap 'rm -rf "$t"' EXIT
 mkdir "$t/bin"
 
 # dpkg-query: libcmocka-dev is installed for amd64 and arm64, pkg-config
-# for amd64, clang is an "all" package here; anything else is missing
+# for amd64, clang and parallel are "all" packages here; anything else is missing
 # unless listed in $t/installed.
 cat >"$t/bin/dpkg-query" <<'FAKE'
 #!/bin/sh
 q=$3
 case "$q" in
 libcmocka-dev) printf 'install ok installedinstall ok installed' ;;
-libcmocka-dev:amd64 | libcmocka-dev:arm64 | pkg-config | pkg-config:amd64 | clang | clang:all)
+libcmocka-dev:amd64 | libcmocka-dev:arm64 | pkg-config | pkg-config:amd64 | parallel | parallel:all | clang | clang:all)
 	printf 'install ok installed' ;;
 *)
 	if grep -qx "${q%%:*}" "$FAKE_DIR/installed" 2>/dev/null; then

@@ -19,6 +19,7 @@
  *   --write-fd N TEXT   write TEXT to fd N (reports write.N=ok or the errno)
  *   --fill-fd N BYTES   write BYTES bytes to fd N, then report pipe_size.N
  *                       (F_GETPIPE_SZ, or the errno)
+ *   --gate DIR LIMIT TOTAL  count how many probes run at once (see gate())
  *   --wait-stdin        read stdin until EOF, after reporting
  * The report is written once all options have been carried out; then
  * --wait-stdin and --raise take effect, and the probe exits.
@@ -425,6 +426,71 @@ static void report_env_argv(int argc, char **argv)
 		put(argv[i], "argv.%d", i);
 }
 
+/* The entries of `dir` whose names start with "run.". */
+static long count_running(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL)
+		die("opendir gate");
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, "run.", 4) == 0;
+	closedir(d);
+	return n;
+}
+
+/*
+ * --gate DIR LIMIT TOTAL: counts, from the children's side, how many run at
+ * once. The probe marks itself running (DIR/run.PID) and started (a byte
+ * appended to DIR/started), then waits until LIMIT are running or TOTAL
+ * have started, counting the running ones all along; it reports the most
+ * it saw (gate.max, counting for 100 ms more) and whether it waited in vain
+ * for 60 s (gate.stuck), and unmarks itself before it exits. Whoever starts the probes must have
+ * LIMIT running at once, or they wait for each other until the 60 s end.
+ */
+static void gate(const char *dir, long limit, long total)
+{
+	char path[PATH_MAX], started[PATH_MAX];
+	long max = 0, stuck = 1;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/run.%ld", dir, (long)getpid());
+	snprintf(started, sizeof started, "%s/started", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		die("open gate");
+	close(fd);
+	if ((fd = open(started, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0 ||
+	    write(fd, "x", 1) != 1)
+		die("append gate");
+	close(fd);
+	for (int i = 0; i < 30000; i++) {
+		struct stat st;
+		long n = count_running(dir);
+
+		if (n > max)
+			max = n;
+		if (n >= limit || (stat(started, &st) == 0 && st.st_size >= total)) {
+			stuck = 0;
+			break;
+		}
+		sleep_ms(2);
+	}
+	/* Marked a while longer, still counting, so that one probe too many
+	 * started next to us is seen. */
+	for (int i = 0; i < 50; i++) {
+		long n = count_running(dir);
+
+		if (n > max)
+			max = n;
+		sleep_ms(2);
+	}
+	put_long(max, "gate.max");
+	put_long(stuck, "gate.stuck");
+	unlink(path);
+}
+
 static void write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -488,6 +554,12 @@ int main(int argc, char **argv)
 				put(strerror(errno), "%s", key);
 			else
 				put_long(size, key);
+		} else if (strcmp(opt, "--gate") == 0) {
+			if (i + 2 >= argc)
+				usage(opt);
+			gate(arg, (long)parse_num(argv[i + 1], opt),
+			     (long)parse_num(argv[i + 2], opt));
+			i += 2;
 		} else if (strcmp(opt, "--write-fd") == 0) {
 			int fd = (int)parse_num(arg, opt);
 			char buf[32] = "ok";

@@ -295,6 +295,12 @@ void subproc_cmd_on_signal(subproc_cmd *c, subproc_notify_fn *fn, void *ctx)
 	pthread_mutex_unlock(&c->stop.lock);
 }
 
+void subproc_cmd_on_output(subproc_cmd *c, subproc_output_fn *fn, void *ctx)
+{
+	c->on_output = fn;
+	c->on_output_ctx = ctx;
+}
+
 int subproc_cmd_waitdelay(subproc_cmd *c, int ms)
 {
 	c->waitdelay_ms = ms > 0 ? ms : 0;

@@ -22,6 +22,10 @@
 /* The objects' names carry the reserved prefix (see sys/sys.h). */
 #define cmd_group subproc__cmd_group
 #define cmd_io_begin subproc__cmd_io_begin
+#define cmd_io_close subproc__cmd_io_close
+#define cmd_io_prepare subproc__cmd_io_prepare
+#define cmd_sigpipe_block subproc__cmd_sigpipe_block
+#define cmd_sigpipe_restore subproc__cmd_sigpipe_restore
 #define cmd_io_cut subproc__cmd_io_cut
 #define cmd_io_end subproc__cmd_io_end
 #define cmd_io_handle subproc__cmd_io_handle
@@ -37,6 +41,21 @@
 #define stop_init subproc__stop_init
 #define stop_now subproc__stop_now
 #define stop_run subproc__stop_run
+#define poller_add subproc__poller_add
+#define poller_arm subproc__poller_arm
+#define poller_del subproc__poller_del
+#define poller_fd subproc__poller_fd
+#define poller_free subproc__poller_free
+#define poller_new subproc__poller_new
+#define poller_wait subproc__poller_wait
+#define run_destroy subproc__run_destroy
+#define run_exited subproc__run_exited
+#define run_init subproc__run_init
+#define run_io subproc__run_io
+#define run_poll_failed subproc__run_poll_failed
+#define run_pollfds subproc__run_pollfds
+#define run_result subproc__run_result
+#define run_step subproc__run_step
 
 enum cmd_mode {
 	CMD_IO_INHERIT = SUBPROC_STDIO_INHERIT,
@@ -83,18 +102,59 @@ struct cmd_stop {
 	void *notify_ctx;
 };
 
+/*
+ * What the command set (set.c) polls with: epoll on Linux, so that a
+ * wake-up costs the same however many fds are watched, and poll(2) in the
+ * portable build (poller_linux.c, poller_posix.c). Level-triggered; `key`
+ * comes back with each event.
+ */
+struct cmd_poller;
+struct cmd_event {
+	uint64_t key;
+	short revents; /* as poll's */
+};
+int poller_new(struct cmd_poller **out);
+void poller_free(struct cmd_poller *p);
+/* One fd that polls readable when an event is ready or the timer is due
+ * (Linux), or -ENOSYS. */
+int poller_fd(const struct cmd_poller *p);
+/* events: POLLIN or POLLOUT. Returns 0 or -errno. */
+int poller_add(struct cmd_poller *p, int fd, short events, uint64_t key);
+/* Before the fd is closed. */
+void poller_del(struct cmd_poller *p, int fd);
+/* Waits up to timeout_ms (-1: no bound) for events; returns how many (0
+ * when the time ran out) or -errno. */
+int poller_wait(struct cmd_poller *p, struct cmd_event *ev, int max, int timeout_ms);
+/* Makes poller_fd readable at `at_ms` (cmd_now_ms's clock; -1: never). */
+void poller_arm(struct cmd_poller *p, int64_t at_ms);
+
 /* A stream being read into a buffer. */
 struct cmd_sink {
 	subproc_output *out;
 	size_t cap;
 	size_t limit;
 	int policy;
-	bool over;     /* SUBPROC_LIMIT_FAIL and the limit was passed */
-	bool grown;    /* the pipe was asked to grow (communicate.c) */
-	size_t seen;   /* bytes read from the stream, dropped ones too */
-	char *discard; /* where a stream nobody captures is read; on the heap,
-	                  for callers on small thread stacks */
+	bool over;             /* SUBPROC_LIMIT_FAIL and the limit was passed */
+	bool grown;            /* the pipe was asked to grow (communicate.c) */
+	size_t seen;           /* bytes read from the stream, dropped ones too */
+	char *discard;         /* where a stream nobody captures is read; on the heap,
+	                          for callers on small thread stacks */
+	subproc_output_fn *fn; /* given what a stream with no buffer reads */
+	void *fn_ctx;
+	int stream;
 };
+
+/* SIGPIPE blocked in this thread while pipes are written (a write to a
+ * pipe nobody reads raises it in the writing thread). */
+struct cmd_sigpipe {
+	sigset_t oldmask;
+	bool pending; /* one was pending before: the caller's */
+	bool caused;  /* set by the caller when a write met EPIPE */
+};
+void cmd_sigpipe_block(struct cmd_sigpipe *sp);
+/* Consumes the SIGPIPE a write raised (sp->caused), then restores the
+ * mask. */
+void cmd_sigpipe_restore(struct cmd_sigpipe *sp);
 
 /*
  * The I/O of communicate, for commands and pipelines: writes `in` to
@@ -109,13 +169,18 @@ struct cmd_io {
 	size_t limit;
 	int policy;
 	int waitdelay_ms;
+	subproc_output_fn *fn; /* for a stream with no buffer; NULL: dropped */
+	void *fn_ctx;
+	struct cmd_poller *poller; /* the set's, which watches these fds */
 	/* The engine's: */
 	struct cmd_sink sinks[3];
 	size_t written;
-	bool wrote_epipe, sigpipe_pending;
-	sigset_t oldmask;
+	bool wrote_epipe;
+	struct cmd_sigpipe sigpipe; /* cmd_io_begin's */
 };
-/* Prepares the buffers and blocks SIGPIPE in this thread; -ENOMEM. */
+/* Prepares the buffers and makes the fds non-blocking; -ENOMEM. */
+int cmd_io_prepare(struct cmd_io *io);
+/* cmd_io_prepare, and SIGPIPE blocked in this thread until cmd_io_end. */
 int cmd_io_begin(struct cmd_io *io);
 /* True while a stream is open. */
 bool cmd_io_open(const struct cmd_io *io);
@@ -128,7 +193,9 @@ int cmd_io_handle(struct cmd_io *io, const struct pollfd *pfd, int n);
 /* Reads what the pipes hold now, then closes them (the wait delay ran out,
  * or a stop ended with the pipes still held). */
 void cmd_io_cut(struct cmd_io *io);
-/* Closes every stream and restores the signal mask. */
+/* Closes every stream and frees what cmd_io_prepare took. */
+void cmd_io_close(struct cmd_io *io);
+/* cmd_io_close, and the signal mask as cmd_io_begin found it. */
 void cmd_io_end(struct cmd_io *io);
 
 struct subproc_cmd {
@@ -149,7 +216,10 @@ struct subproc_cmd {
 	size_t limit;
 	int policy;
 	bool kill_on_free;
+	subproc_output_fn *on_output;
+	void *on_output_ctx;
 	bool staged; /* a stage of a pipeline, which owns it */
+	bool in_set; /* owned by a set (set.c) */
 
 	subproc_proc *proc;
 	bool reaped;  /* under stop.lock once started */
@@ -173,6 +243,43 @@ int stop_now(struct cmd_stop *s, int sig, bool timeout);
  * or -errno (an I/O error, or a failed reaping such as -ECHILD).
  */
 int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch);
+
+/*
+ * One wait under way, as steps, for loops that watch more than one wait
+ * (the command set, set.c) and for stop_run. A step (run_step) looks at
+ * the whole state; between steps the loop polls what run_pollfds names
+ * and reports it back with run_exited (a pidfd polled readable) and run_io
+ * (the streams).
+ */
+struct cmd_run {
+	struct cmd_stop *s;
+	struct cmd_io *io; /* NULL: no streams */
+	bool *ready;       /* per child: its pidfd polled readable */
+	bool small_ready[4];
+	int64_t exit_at, look_at, backoff;
+	bool group_done;
+	int nio; /* streams among the last run_pollfds */
+	int result, wait_err;
+};
+/* Returns 0 or -ENOMEM. */
+int run_init(struct cmd_run *r, struct cmd_stop *s, struct cmd_io *io);
+void run_destroy(struct cmd_run *r);
+/* Advances the wait at `now` (reaping, the group, the pipes' cut, the
+ * timers). Returns true once it is over; otherwise *wake is when the next
+ * step is due without any event (-1: only an event). */
+bool run_step(struct cmd_run *r, int64_t now, int64_t *wake);
+/* What the wait waits on: the open streams first (r->nio of them), then
+ * the pidfds of the unreaped children; pfd has room for 3 + s->n. */
+int run_pollfds(struct cmd_run *r, struct pollfd *pfd);
+void run_exited(struct cmd_run *r, int pidfd);
+/* Serves the streams' poll results; returns cmd_io_handle's answer (a
+ * passed limit under SUBPROC_LIMIT_FAIL has started the stop). */
+int run_io(struct cmd_run *r, const struct pollfd *pfd, int n);
+/* poll itself failed with `err`: the streams are cut so the children can
+ * end. */
+void run_poll_failed(struct cmd_run *r, int err);
+/* What the wait returns once over: stop_run's values. */
+int run_result(const struct cmd_run *r);
 
 /* Makes inherited streams that are given buffers pipes (before start);
  * -EINVAL, with nothing changed, when a stream given a buffer is not a

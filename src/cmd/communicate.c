@@ -107,7 +107,8 @@ static void sink_grow_pipe(struct cmd_sink *s, int fd)
 }
 
 /* One read. Returns the bytes read, 0 at EOF, -EAGAIN when the pipe is
- * empty, or -errno. */
+ * empty, or -errno. A stream with no buffer goes to the command's output
+ * callback when it has one, or is dropped. */
 static ssize_t sink_read_once(struct cmd_sink *s, int fd)
 {
 	subproc_output *o = s->out;
@@ -120,6 +121,8 @@ static ssize_t sink_read_once(struct cmd_sink *s, int fd)
 		if (s->discard == NULL && (s->discard = malloc(CHUNK)) == NULL)
 			return -ENOMEM;
 		n = read(fd, s->discard, CHUNK);
+		if (n > 0 && s->fn != NULL)
+			s->fn(s->fn_ctx, s->stream, s->discard, (size_t)n);
 	} else {
 		/* realloc of a block this size moves pages (mremap), not
 		 * bytes, in glibc and musl: the buffer grows without copying. */
@@ -167,6 +170,7 @@ static int sink_init(struct cmd_sink *s, subproc_output *out, size_t limit, int 
 	s->over = false;
 	s->grown = false;
 	s->seen = 0;
+	s->fn = NULL;
 	if (out == NULL)
 		return 0;
 	out->data = NULL;
@@ -182,17 +186,57 @@ static void set_nonblock(int fd)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+/* Closes a stream's fd: out of the set's poller first, so that no event
+ * can name it afterwards; a stream given to a callback is told it ended
+ * (EOF, an error, or the cut). */
 static void io_close(struct cmd_io *io, int i)
 {
-	if (*io->fd[i] >= 0)
-		close(*io->fd[i]);
+	int fd = *io->fd[i];
+
+	if (fd < 0)
+		return;
+	if (io->poller != NULL)
+		poller_del(io->poller, fd);
+	close(fd);
 	*io->fd[i] = -1;
+	if (i != 0) {
+		const struct cmd_sink *s = &io->sinks[i];
+
+		if (s->fn != NULL)
+			s->fn(s->fn_ctx, i, NULL, 0);
+	}
 }
 
-int cmd_io_begin(struct cmd_io *io)
+void cmd_sigpipe_block(struct cmd_sigpipe *sp)
 {
 	sigset_t pipeset, pending;
 
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipeset, &sp->oldmask);
+	sigpending(&pending);
+	sp->pending = sigismember(&pending, SIGPIPE) == 1;
+	sp->caused = false;
+}
+
+void cmd_sigpipe_restore(struct cmd_sigpipe *sp)
+{
+	sigset_t pipeset;
+
+	/* A SIGPIPE our write raised is ours to consume; one that was
+	 * pending before is the caller's and stays. */
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	if (sp->caused && !sp->pending) {
+		struct timespec zero = {0, 0};
+		while (sigtimedwait(&pipeset, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &sp->oldmask, NULL);
+}
+
+int cmd_io_prepare(struct cmd_io *io)
+{
 	io->written = 0;
 	io->wrote_epipe = false;
 	io->sinks[0].grown = false;
@@ -201,17 +245,26 @@ int cmd_io_begin(struct cmd_io *io)
 			subproc_output_free(io->out[1]);
 			return -ENOMEM;
 		}
+		io->sinks[i].stream = i;
+		if (io->out[i] == NULL) {
+			io->sinks[i].fn = io->fn;
+			io->sinks[i].fn_ctx = io->fn_ctx;
+		}
 	}
 	if (io->inlen == 0)
 		io_close(io, 0);
 	for (int i = 0; i < 3; i++)
 		set_nonblock(*io->fd[i]);
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipeset, &io->oldmask);
-	sigpending(&pending);
-	io->sigpipe_pending = sigismember(&pending, SIGPIPE) == 1;
 	return 0;
+}
+
+int cmd_io_begin(struct cmd_io *io)
+{
+	int r = cmd_io_prepare(io);
+
+	if (r == 0)
+		cmd_sigpipe_block(&io->sigpipe);
+	return r;
 }
 
 bool cmd_io_open(const struct cmd_io *io)
@@ -310,24 +363,21 @@ void cmd_io_cut(struct cmd_io *io)
 	}
 }
 
-void cmd_io_end(struct cmd_io *io)
+void cmd_io_close(struct cmd_io *io)
 {
-	sigset_t pipeset;
-
 	for (int i = 0; i < 3; i++)
 		io_close(io, i);
 	for (int i = 1; i < 3; i++) {
 		free(io->sinks[i].discard);
 		io->sinks[i].discard = NULL;
 	}
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	if (io->wrote_epipe && !io->sigpipe_pending) {
-		struct timespec zero = {0, 0};
-		while (sigtimedwait(&pipeset, NULL, &zero) < 0 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &io->oldmask, NULL);
+}
+
+void cmd_io_end(struct cmd_io *io)
+{
+	cmd_io_close(io);
+	io->sigpipe.caused = io->wrote_epipe;
+	cmd_sigpipe_restore(&io->sigpipe);
 }
 
 int cmd_check_pipes(const subproc_cmd *c, bool in, bool out, bool errout)
@@ -369,6 +419,8 @@ static int communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_out
 		.limit = c->limit,
 		.policy = c->policy,
 		.waitdelay_ms = c->waitdelay_ms,
+		.fn = c->on_output,
+		.fn_ctx = c->on_output_ctx,
 	};
 	int r;
 

@@ -38,7 +38,7 @@ int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd)
 {
 	/* A failure takes nothing: cmd stays its owner's. A stage already
 	 * (of this pipeline or another) would be freed twice. */
-	if (pl == NULL || cmd == NULL || cmd->proc != NULL || cmd->staged)
+	if (pl == NULL || cmd == NULL || cmd->proc != NULL || cmd->staged || cmd->in_set)
 		return -EINVAL;
 	if (pl->started)
 		return -EBUSY;

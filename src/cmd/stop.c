@@ -55,7 +55,9 @@ void stop_arm(struct cmd_stop *s, subproc_cmd *const *cmds, size_t n, pid_t pgid
 	s->stage = 0;
 	s->kill_at = -1;
 	s->timed_out = false;
-	s->started_ms = cmd_now_ms();
+	/* Rounded up: the clock is read in whole ms, and a timeout must not
+	 * fire before its time has passed. */
+	s->started_ms = cmd_now_ms() + 1;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -180,119 +182,205 @@ static void reap_locked(struct cmd_stop *s, const bool *ready, bool look)
 	}
 }
 
+int run_init(struct cmd_run *r, struct cmd_stop *s, struct cmd_io *io)
+{
+	*r = (struct cmd_run){
+		.s = s, .io = io, .ready = r->small_ready, .exit_at = -1, .backoff = 1};
+	if (s->n > sizeof r->small_ready / sizeof r->small_ready[0]) {
+		r->ready = calloc(s->n, sizeof *r->ready);
+		if (r->ready == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void run_destroy(struct cmd_run *r)
+{
+	if (r->ready != r->small_ready)
+		free(r->ready);
+	r->ready = NULL;
+}
+
+/*
+ * Every step looks at the whole state in a fixed order: reaping, the
+ * group, the pipes, then the timers. Nothing depends on which event woke
+ * us.
+ */
+bool run_step(struct cmd_run *r, int64_t now, int64_t *wake_out)
+{
+	struct cmd_stop *s = r->s;
+	struct cmd_io *io = r->io;
+	int64_t wake = -1;
+	bool all, look, io_done, group_ok, polling = false, pgroup_wait = false;
+
+	look = now >= r->look_at;
+	pthread_mutex_lock(&s->lock);
+	reap_locked(s, r->ready, look);
+	if (look) {
+		r->look_at = now + r->backoff;
+		r->backoff = r->backoff * 2 > EXIT_POLL_MAX_MS ? EXIT_POLL_MAX_MS : r->backoff * 2;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		r->ready[i] = false;
+		if (s->cmds[i]->wait_err != 0 && r->wait_err == 0)
+			r->wait_err = s->cmds[i]->wait_err;
+	}
+	all = all_reaped(s);
+	if (all && r->exit_at < 0)
+		r->exit_at = now;
+
+	/* What is left of the group once the children are gone: only a
+	 * stop ends it (without one, members are the caller's daemons). */
+	if (all && s->pgid > 0 && !r->group_done && s->stage != 0) {
+		/* Empty, or no SIGKILL was asked for: done. */
+		if (kill(-s->pgid, 0) < 0 || (s->stage == 1 && s->grace_ms < 0)) {
+			r->group_done = true;
+		} else if (s->stage == 2) {
+			kill(-s->pgid, SIGKILL);
+			r->group_done = true;
+		} else {
+			pgroup_wait = true;
+		}
+	}
+	/* Not kept: a stop may still come while pipes are read. */
+	group_ok = r->group_done || (all && (s->pgid <= 0 || s->stage == 0));
+
+	io_done = io == NULL || !cmd_io_open(io);
+	if (!io_done && r->exit_at >= 0) {
+		/* The children are gone and someone else holds the pipes: the
+		 * wait delay, or the end of a stop's grace, bounds the
+		 * reading. */
+		int64_t cut = io->waitdelay_ms > 0 ? r->exit_at + io->waitdelay_ms : -1;
+		if (s->stage != 0 && (s->stage == 2 || s->grace_ms >= 0))
+			cut = earliest(cut, s->stage == 2 || s->kill_at < r->exit_at ? r->exit_at
+			                                                             : s->kill_at);
+		if (cut >= 0 && now >= cut) {
+			cmd_io_cut(io);
+			io_done = true;
+		} else {
+			wake = earliest(wake, cut);
+		}
+	}
+	if (all && group_ok && io_done) {
+		pthread_mutex_unlock(&s->lock);
+		*wake_out = -1;
+		return true;
+	}
+
+	/* The timers. */
+	if (s->stage == 0 && s->timeout_ms > 0 && now >= s->started_ms + s->timeout_ms) {
+		s->timed_out = true;
+		stop_locked(s, s->sig, now);
+	}
+	if (s->stage == 1 && s->kill_at >= 0 && now >= s->kill_at) {
+		stop_locked(s, SIGKILL, now);
+		if (all && s->pgid > 0)
+			r->group_done = true; /* the SIGKILL just went to it */
+	}
+	if (s->stage == 0 && s->timeout_ms > 0)
+		wake = earliest(wake, s->started_ms + s->timeout_ms);
+	if (s->stage == 1)
+		wake = earliest(wake, s->kill_at);
+	if (pgroup_wait)
+		wake = earliest(wake, now + GROUP_POLL_MS);
+	for (size_t i = 0; i < s->n; i++) {
+		subproc_cmd *c = s->cmds[i];
+		if (c->proc != NULL && !c->reaped && subproc_pidfd(c->proc) < 0)
+			polling = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* A child without a pidfd is looked at with a backoff of 1 to
+	 * EXIT_POLL_MAX_MS. */
+	if (polling)
+		wake = earliest(wake, r->look_at);
+	*wake_out = wake;
+	return false;
+}
+
+int run_pollfds(struct cmd_run *r, struct pollfd *pfd)
+{
+	struct cmd_stop *s = r->s;
+	int n = r->io != NULL ? cmd_io_pollfds(r->io, pfd) : 0;
+
+	r->nio = n;
+	/* Only the waiting thread reaps, so the reaped flags read here are
+	 * the ones run_step saw. */
+	for (size_t i = 0; i < s->n; i++) {
+		subproc_cmd *c = s->cmds[i];
+		if (c->proc != NULL && !c->reaped && subproc_pidfd(c->proc) >= 0)
+			pfd[n++] = (struct pollfd){.fd = subproc_pidfd(c->proc), .events = POLLIN};
+	}
+	return n;
+}
+
+void run_exited(struct cmd_run *r, int pidfd)
+{
+	struct cmd_stop *s = r->s;
+
+	for (size_t i = 0; i < s->n; i++) {
+		subproc_cmd *c = s->cmds[i];
+		if (c->proc != NULL && !c->reaped && subproc_pidfd(c->proc) == pidfd)
+			r->ready[i] = true;
+	}
+}
+
+int run_io(struct cmd_run *r, const struct pollfd *pfd, int n)
+{
+	struct cmd_stop *s = r->s;
+	int got;
+
+	if (r->io == NULL || n == 0)
+		return 0;
+	got = cmd_io_handle(r->io, pfd, n);
+	if (got == -ENOBUFS) {
+		pthread_mutex_lock(&s->lock);
+		if (s->stage == 0)
+			stop_locked(s, s->sig, cmd_now_ms());
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (got < 0 && r->result == 0)
+		r->result = got;
+	return got;
+}
+
+void run_poll_failed(struct cmd_run *r, int err)
+{
+	/* Without poll the pipes cannot be served: close them, and the
+	 * child, seeing EOF or EPIPE, can end and be reaped. */
+	if (r->result == 0)
+		r->result = err;
+	if (r->io != NULL)
+		cmd_io_cut(r->io);
+}
+
+int run_result(const struct cmd_run *r)
+{
+	if (r->result != 0)
+		return r->result;
+	if (r->wait_err != 0)
+		return r->wait_err;
+	return r->s->timed_out ? -ETIMEDOUT : 0;
+}
+
 int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch)
 {
 	struct pollfd small[8], *pfd = small;
-	bool small_ready[8] = {false}, *ready = small_ready;
-	int64_t exit_at = -1, look_at = 0, backoff = 1;
-	bool group_done = false;
-	int result = 0, wait_err = 0;
+	struct cmd_run run;
+	int result;
 
-	if (s->n + 5 > sizeof small / sizeof small[0]) {
-		pfd = malloc((s->n + 5) * sizeof *pfd);
-		ready = calloc(s->n, sizeof *ready);
-		if (pfd == NULL || ready == NULL) {
-			free(pfd == small ? NULL : pfd);
-			free(ready == small_ready ? NULL : ready);
-			return -ENOMEM;
-		}
-	}
+	if (s->n + 5 > sizeof small / sizeof small[0] &&
+	    (pfd = malloc((s->n + 5) * sizeof *pfd)) == NULL)
+		return -ENOMEM;
+	if ((result = run_init(&run, s, io)) < 0)
+		goto out;
 	wake_make(s);
-
-	/* Every wake-up looks at the whole state in a fixed order: reaping,
-	 * the group, the pipes, then the timers. Nothing depends on which
-	 * event woke us. */
 	for (;;) {
-		int64_t now = cmd_now_ms(), wake = -1;
-		bool all, look, io_done, group_ok, polling = false, pgroup_wait = false;
-		int n = 0, nio = 0, r;
+		int64_t now = cmd_now_ms(), wake;
+		int n, nrun, r;
 
-		look = now >= look_at;
-		pthread_mutex_lock(&s->lock);
-		reap_locked(s, ready, look);
-		if (look) {
-			look_at = now + backoff;
-			backoff = backoff * 2 > EXIT_POLL_MAX_MS ? EXIT_POLL_MAX_MS : backoff * 2;
-		}
-		for (size_t i = 0; i < s->n; i++) {
-			ready[i] = false;
-			if (s->cmds[i]->wait_err != 0 && wait_err == 0)
-				wait_err = s->cmds[i]->wait_err;
-		}
-		all = all_reaped(s);
-		if (all && exit_at < 0)
-			exit_at = now;
-
-		/* What is left of the group once the children are gone: only a
-		 * stop ends it (without one, members are the caller's daemons). */
-		if (all && s->pgid > 0 && !group_done && s->stage != 0) {
-			/* Empty, or no SIGKILL was asked for: done. */
-			if (kill(-s->pgid, 0) < 0 || (s->stage == 1 && s->grace_ms < 0)) {
-				group_done = true;
-			} else if (s->stage == 2) {
-				kill(-s->pgid, SIGKILL);
-				group_done = true;
-			} else {
-				pgroup_wait = true;
-			}
-		}
-		/* Not kept: a stop may still come while pipes are read. */
-		group_ok = group_done || (all && (s->pgid <= 0 || s->stage == 0));
-
-		io_done = io == NULL || !cmd_io_open(io);
-		if (!io_done && exit_at >= 0) {
-			/* The children are gone and someone else holds the
-			 * pipes: the wait delay, or the end of a stop's grace,
-			 * bounds the reading. */
-			int64_t cut = io->waitdelay_ms > 0 ? exit_at + io->waitdelay_ms : -1;
-			if (s->stage != 0 && (s->stage == 2 || s->grace_ms >= 0))
-				cut = earliest(cut, s->stage == 2 || s->kill_at < exit_at
-				                            ? exit_at
-				                            : s->kill_at);
-			if (cut >= 0 && now >= cut) {
-				cmd_io_cut(io);
-				io_done = true;
-			} else {
-				wake = earliest(wake, cut);
-			}
-		}
-		if (all && group_ok && io_done) {
-			pthread_mutex_unlock(&s->lock);
+		if (run_step(&run, now, &wake))
 			break;
-		}
-
-		/* The timers. */
-		if (s->stage == 0 && s->timeout_ms > 0 && now >= s->started_ms + s->timeout_ms) {
-			s->timed_out = true;
-			stop_locked(s, s->sig, now);
-		}
-		if (s->stage == 1 && s->kill_at >= 0 && now >= s->kill_at) {
-			stop_locked(s, SIGKILL, now);
-			if (all && s->pgid > 0)
-				group_done = true; /* the SIGKILL just went to it */
-		}
-		if (s->stage == 0 && s->timeout_ms > 0)
-			wake = earliest(wake, s->started_ms + s->timeout_ms);
-		if (s->stage == 1)
-			wake = earliest(wake, s->kill_at);
-		if (pgroup_wait)
-			wake = earliest(wake, now + GROUP_POLL_MS);
-
-		if (io != NULL)
-			n = nio = cmd_io_pollfds(io, pfd);
-		for (size_t i = 0; i < s->n; i++) {
-			subproc_cmd *c = s->cmds[i];
-			if (c->proc == NULL || c->reaped)
-				continue;
-			if (subproc_pidfd(c->proc) >= 0)
-				pfd[n++] = (struct pollfd){.fd = subproc_pidfd(c->proc),
-				                           .events = POLLIN};
-			else
-				polling = true;
-		}
-		pthread_mutex_unlock(&s->lock);
-		if (polling)
-			wake = earliest(wake, look_at);
+		n = nrun = run_pollfds(&run, pfd);
 		if (s->wake[0] >= 0)
 			pfd[n++] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
 		else
@@ -306,51 +394,28 @@ int stop_run(struct cmd_stop *s, struct cmd_io *io, int watch)
 			if (errno == EINTR)
 				continue;
 			if (io != NULL && cmd_io_open(io)) {
-				/* Without poll the pipes cannot be served: close
-				 * them, and the child, seeing EOF or EPIPE, can
-				 * end and be reaped. */
-				if (result == 0)
-					result = -errno;
-				cmd_io_cut(io);
+				run_poll_failed(&run, -errno);
 				continue;
 			}
-			result = -errno;
-			goto out;
+			run.result = -errno;
+			break;
 		}
-		/* Which children polled readable: the pidfds follow the
-		 * streams, in the children's order. */
-		for (size_t i = 0, k = (size_t)nio; i < s->n; i++) {
-			subproc_cmd *c = s->cmds[i];
-			if (c->proc == NULL || c->reaped || subproc_pidfd(c->proc) < 0)
-				continue;
-			ready[i] = pfd[k++].revents != 0;
+		for (int k = run.nio; k < nrun; k++) {
+			if (pfd[k].revents != 0)
+				run_exited(&run, pfd[k].fd);
 		}
-		if (s->wake[0] >= 0 && pfd[n - (watch >= 0 ? 2 : 1)].revents != 0)
+		if (s->wake[0] >= 0 && pfd[nrun].revents != 0)
 			wake_drain(s);
 		if (watch >= 0 && pfd[n - 1].revents != 0) {
-			result = -EINTR;
-			goto out;
+			run.result = -EINTR;
+			break;
 		}
-		if (io != NULL && nio > 0) {
-			int got = cmd_io_handle(io, pfd, nio);
-			if (got == -ENOBUFS) {
-				pthread_mutex_lock(&s->lock);
-				if (s->stage == 0)
-					stop_locked(s, s->sig, cmd_now_ms());
-				pthread_mutex_unlock(&s->lock);
-			}
-			if (got < 0 && result == 0)
-				result = got;
-		}
+		run_io(&run, pfd, run.nio);
 	}
+	result = run_result(&run);
+	run_destroy(&run);
 out:
 	if (pfd != small)
 		free(pfd);
-	if (ready != small_ready)
-		free(ready);
-	if (result != 0)
-		return result;
-	if (wait_err != 0)
-		return wait_err;
-	return s->timed_out ? -ETIMEDOUT : 0;
+	return result;
 }
