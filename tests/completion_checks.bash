@@ -245,7 +245,7 @@ expect_only "subproc bench --count 3 x" --
 
 # Long options: the script's are exactly those each --help names (and
 # --help); short ones exactly the letters the parser takes.
-for cmd in run pipe bench; do
+for cmd in run pipe parallel bench; do
 	_subproc_opts "$cmd"
 	# shellcheck disable=SC2154,SC2086 # set by _subproc_opts, lists to split
 	mine=$(printf '%s\n' $long_flags $long_valued $long_optional | LC_ALL=C sort)

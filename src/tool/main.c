@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * subproc: the command-line tool. Dispatches to run, pipe and bench, and
- * prints the names of --list for the shell completion.
+ * subproc: the command-line tool. Dispatches to run, pipe, parallel and
+ * bench, and prints the names of --list for the shell completion.
  */
 #include "tool.h"
 
@@ -15,6 +15,8 @@ static const char usage[] =
 	"  run    run one program and exit as it did (timeouts, environment,\n"
 	"         redirections, limits, credentials, a JSON report)\n"
 	"  pipe   run a pipeline: subproc pipe -- CMD1 ARGS '|' CMD2 ARGS ...\n"
+	"  parallel  run a command once per argument, N at a time, as GNU\n"
+	"         parallel: subproc parallel -j 4 -- gzip {} ::: a b c\n"
 	"  bench  time this machine's ways of starting a process\n"
 	"\n"
 	"'subproc COMMAND --help' describes each; --version prints the version.\n"
@@ -33,6 +35,8 @@ int main(int argc, char **argv)
 		return tool_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "pipe") == 0)
 		return tool_pipe(argc - 1, argv + 1);
+	if (strcmp(cmd, "parallel") == 0)
+		return tool_parallel(argc - 1, argv + 1);
 	if (strcmp(cmd, "bench") == 0)
 		return tool_bench(argc - 1, argv + 1);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -226,7 +226,7 @@ static void *push(void *v, size_t *n, size_t size)
  * Gives milliseconds, rounded: 0 for zero, at least 1 for any positive
  * duration, at most INT_MAX.
  */
-static int parse_duration(const char *opt, const char *s, int *ms)
+int tool_parse_duration(const char *opt, const char *s, int *ms)
 {
 	double v, unit = 1000.0;
 	char *end;
@@ -563,9 +563,9 @@ static int parse_stdio(struct tool_opts *o, int stream, const char *arg)
 static const char optstring[] = "+:C:e:u:it:s:k:vh";
 
 /* The long option whose getopt value is `val`, or NULL. */
-static const struct option *long_opt_of(int val)
+static const struct option *long_opt_of(const struct option *opts, int val)
 {
-	for (const struct option *p = long_opts; p->name != NULL; p++) {
+	for (const struct option *p = opts; p->name != NULL; p++) {
 		if (p->val == val)
 			return p;
 	}
@@ -573,15 +573,16 @@ static const struct option *long_opt_of(int val)
 }
 
 /*
- * Prints what getopt_long, quiet (opterr 0, optstring ":..."), found wrong:
+ * Prints what getopt_long, quiet (opterr 0, optstring ":..."), found wrong
+ * in the options `opts`:
  * c is its ':' (a value is missing) or '?' (anything else). It leaves
  * optopt 0 for a long option that it does not know or that abbreviates
  * several, and then has just stepped over it, so argv[optind - 1] is it.
  */
-static void option_error(const char *cmd, int c, char **argv)
+void tool_option_error(const char *cmd, int c, char **argv, const struct option *opts)
 {
 	const char *arg = argv[optind - 1], *name;
-	const struct option *p = long_opt_of(optopt);
+	const struct option *p = long_opt_of(opts, optopt);
 	size_t len, n = 0;
 
 	/* musl steps past the end for a value missing there (optind is
@@ -612,7 +613,7 @@ static void option_error(const char *cmd, int c, char **argv)
 	}
 	name = arg + 2;
 	len = strcspn(name, "=");
-	for (p = long_opts; p->name != NULL; p++)
+	for (p = opts; p->name != NULL; p++)
 		n += strncmp(p->name, name, len) == 0;
 	if (len == 0) { /* "--=..." */
 		tool_error("%s: unknown option %s", cmd, arg);
@@ -623,7 +624,7 @@ static void option_error(const char *cmd, int c, char **argv)
 		return;
 	}
 	fprintf(stderr, "subproc: %s: option --%.*s is ambiguous (", cmd, (int)len, name);
-	for (p = long_opts, n = 0; p->name != NULL; p++) {
+	for (p = opts, n = 0; p->name != NULL; p++) {
 		if (strncmp(p->name, name, len) == 0)
 			fprintf(stderr, "%s--%s", n++ ? ", " : "", p->name);
 	}
@@ -691,7 +692,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			o->append = true;
 			break;
 		case 't':
-			if (parse_duration("--timeout", optarg, &o->timeout_ms) < 0)
+			if (tool_parse_duration("--timeout", optarg, &o->timeout_ms) < 0)
 				return -1;
 			break;
 		case 's':
@@ -702,7 +703,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			}
 			break;
 		case 'k':
-			if (parse_duration("--kill-after", optarg, &o->kill_after_ms) < 0)
+			if (tool_parse_duration("--kill-after", optarg, &o->kill_after_ms) < 0)
 				return -1;
 			if (o->kill_after_ms == 0)
 				o->kill_after_ms = -1; /* -k 0: no SIGKILL, as timeout */
@@ -803,7 +804,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			usage(stdout, cmd);
 			return 1;
 		default: /* '?' or ':' */
-			option_error(cmd, c, argv);
+			tool_option_error(cmd, c, argv, long_opts);
 			fprintf(stderr, "Try 'subproc %s --help'.\n", cmd);
 			return -1;
 		}

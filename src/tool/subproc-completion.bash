@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# bash completion for subproc(1): its commands, the options of run, pipe and
-# bench, their values, and after the options the program and its arguments.
+# bash completion for subproc(1): its commands, the options of run, pipe,
+# parallel and bench, their values, and after the options the program and its arguments.
 # Installed as share/bash-completion/completions/subproc, where
 # bash-completion loads it on demand; or source it from ~/.bashrc.
 #
@@ -31,6 +31,12 @@ _subproc_opts()
 		else
 			long_flags+=" --pipefail"
 		fi
+		;;
+	parallel)
+		long_flags="--null --keep-order --group --line-buffer --lb --json --help"
+		long_valued="--jobs --timeout --halt --joblog"
+		long_optional=
+		short_opts="j=jobs k=keep-order h=help"
 		;;
 	bench)
 		long_flags="--help"
@@ -216,8 +222,11 @@ _subproc_value()
 		[[ $1 == --stderr ]] && _subproc_add stdout
 		_subproc_files
 		;;
-	--json | --child)
+	--json | --child | --joblog)
 		_subproc_files
+		;;
+	--halt)
+		_subproc_add "never soon,fail=1 now,fail=1"
 		;;
 	--env)
 		[[ $cur == *=* ]] || _subproc_add "$(compgen -e -S =)"
@@ -272,7 +281,7 @@ _subproc_value()
 	esac
 }
 
-# Completes after `subproc $1` (run, pipe or bench), words[2] on.
+# Completes after `subproc $1` (run, pipe, parallel or bench), words[2] on.
 _subproc_command()
 {
 	local cmd=$1 long_flags long_valued long_optional short_opts long
@@ -381,11 +390,11 @@ _subproc()
 		if [[ $cur == -* ]]; then
 			_subproc_add "--help --version --list -h -V"
 		else
-			_subproc_add "run pipe bench"
+			_subproc_add "run pipe parallel bench"
 		fi
 	else
 		case ${words[1]} in
-		run | pipe | bench)
+		run | pipe | parallel | bench)
 			_subproc_command "${words[1]}"
 			[[ -n $delegated ]] && return 0
 			;;

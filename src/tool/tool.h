@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The subproc tool (a front end, above the cmd layer): `subproc run`,
- * `subproc pipe` and `subproc bench`, built only on the public API of
+ * `subproc pipe`, `subproc parallel` and `subproc bench`, built only on the public API of
  * include/subproc.h, so that it is also a worked example of using it.
  */
 #ifndef SUBPROC_TOOL_H
@@ -9,6 +9,7 @@
 
 #include "subproc.h"
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -77,6 +78,16 @@ int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out);
  * is any other argument, left as it is. */
 bool tool_is_separator(char **arg);
 
+/* A duration as GNU timeout takes it ("1.5", "2m"), in ms (0 for zero, at
+ * least 1 for any positive one). Returns 0, or -1 after an error naming
+ * `opt`. */
+int tool_parse_duration(const char *opt, const char *s, int *ms);
+
+/* Reports what a quiet getopt_long (opterr 0, optstring "+:...") refused
+ * in argv of subcommand `cmd`, whose long options are `opts`: c is its
+ * ':' or '?'. */
+void tool_option_error(const char *cmd, int c, char **argv, const struct option *opts);
+
 /* Prints "subproc: " and the message to stderr. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a failed start as "subproc: STEP PATH: ENAME: description". */
@@ -111,5 +122,6 @@ int tool_list(const char *what);
 int tool_run(int argc, char **argv);
 int tool_pipe(int argc, char **argv);
 int tool_bench(int argc, char **argv);
+int tool_parallel(int argc, char **argv);
 
 #endif

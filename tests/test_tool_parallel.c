@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `subproc parallel`, run as a program: arguments from ::: and stdin, {},
+ * the output modes, timeouts of whole groups, --halt, the joblog, --json,
+ * the exit statuses, the -j limit counted from the children's side, and a
+ * differential run against GNU parallel (-q, which runs without a shell as
+ * subproc parallel does) for the options they share.
+ */
+#include "tool_run.h"
+
+#include "json.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SH "/bin/sh"
+#define TOOL SUBPROC_TEST_TOOL
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void par(struct result *r, const char *const *args, const char *in)
+{
+	tool_with(r, args, in, NULL, 0);
+}
+
+/* For argv longer than tool_with takes: the exit code only. */
+static int par_code(const char *const *argv)
+{
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+
+	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_NULL), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_NULL), 0);
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+	subproc_cmd_free(cmd);
+	assert_true(subproc_status_exited(st.status));
+	return subproc_status_exit_code(st.status);
+}
+
+static void test_parallel_args_and_braces(void **state)
+{
+	struct result r;
+
+	(void)state;
+	par(&r, ARGS("parallel", "-k", "--", "echo", "X{}Y", "{}", ":::", "a", "b c", "d"), NULL);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "XaY a\nXb cY b c\nXdY d\n");
+	result_free(&r);
+	/* No {}: the argument is appended, as one argv entry. */
+	par(&r, ARGS("parallel", "-k", "-j", "2", "printf", "[%s]\\n", ":::", "x y", "z"), NULL);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "[x y]\n[z]\n");
+	result_free(&r);
+}
+
+static void test_parallel_stdin_lines_and_null(void **state)
+{
+	struct result r;
+
+	(void)state;
+	par(&r, ARGS("parallel", "-k", "-j3", "echo", "<{}>"), "one\ntwo words\n\nlast");
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "<one>\n<two words>\n<>\n<last>\n");
+	result_free(&r);
+	{
+		static const char in[] = "a\nb\0c\0";
+		subproc_cmd *cmd = NULL;
+		subproc_output out = {0};
+		subproc_status st;
+
+		assert_int_equal(
+			subproc_cmd_new(&cmd, ARGS("parallel", "-0", "-k", "--jobs=2", "echo")), 0);
+		assert_int_equal(
+			subproc_cmd_communicate(cmd, in, sizeof in - 1, &out, NULL, &st, NULL), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		assert_string_equal(out.data, "a\nb\nc\n");
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+	}
+}
+
+/* GNU parallel's exit statuses: the number of failed jobs up to 100, 101
+ * past that, 255 for its own errors. A job that cannot start counts. */
+static void test_parallel_exit_statuses(void **state)
+{
+	struct result r;
+	const char *args[150] = {TOOL, "parallel", "-j", "8", SH, "-c", "exit $1", "sh", ":::"};
+	int n = 9;
+
+	(void)state;
+	par(&r, ARGS("parallel", SH, "-c", "exit $1", "sh", ":::", "0", "1", "0", "7", "0"), NULL);
+	assert_int_equal(r.code, 2);
+	result_free(&r);
+	for (int i = 0; i < 105; i++)
+		args[n++] = "3";
+	args[n] = NULL;
+	assert_int_equal(par_code(args), 101);
+	args[n - 5] = NULL; /* 100 failures */
+	assert_int_equal(par_code(args), 100);
+	par(&r, ARGS("parallel", "/nonexistent/prog", ":::", "a", "b"), NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err.data, "ENOENT"));
+	result_free(&r);
+	par(&r, ARGS("parallel", "--bogus", "echo", ":::", "a"), NULL);
+	assert_int_equal(r.code, 255);
+	result_free(&r);
+	par(&r, ARGS("parallel", ":::", "a"), NULL);
+	assert_int_equal(r.code, 255);
+	result_free(&r);
+	par(&r, ARGS("parallel", "--halt", "sometimes", "echo", ":::", "a"), NULL);
+	assert_int_equal(r.code, 255);
+	result_free(&r);
+	par(&r, ARGS("parallel", "--joblog", "/nonexistent/dir/log", "echo", ":::", "a"), NULL);
+	assert_int_equal(r.code, 255);
+	result_free(&r);
+}
+
+/* --group: each job's stdout comes whole, even when jobs write in turns. */
+static void test_parallel_group_keeps_jobs_whole(void **state)
+{
+	struct result r;
+	char *line, *save = NULL;
+	int last = -1, seen = 0, lines = 0;
+
+	(void)state;
+	par(&r,
+	    ARGS("parallel", "-j", "4", SH, "-c",
+	         "for k in 1 2 3 4 5; do echo $1 $k; sleep 0.01; done", "sh", ":::", "1", "2", "3",
+	         "4"),
+	    NULL);
+	assert_int_equal(r.code, 0);
+	for (line = strtok_r(r.out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int job = 0, k = 0;
+
+		assert_int_equal(sscanf(line, "%d %d", &job, &k), 2);
+		if (job != last) {
+			/* A new job starts at its first line and was not seen. */
+			assert_int_equal(k, 1);
+			assert_false(seen & (1 << job));
+			seen |= 1 << job;
+			last = job;
+		}
+		lines++;
+	}
+	assert_int_equal(lines, 20);
+	assert_int_equal(seen, 0x1e);
+	result_free(&r);
+}
+
+/* --line-buffer: lines written in pieces by jobs at once come out whole;
+ * with --keep-order, in input order as well. */
+static void test_parallel_line_buffer(void **state)
+{
+	static const char script[] =
+		"for k in 1 2 3; do printf '%s-' $1; sleep 0.02; printf '%s\\n' $k; done";
+	struct result r;
+	char *line, *save = NULL;
+	int lines = 0;
+
+	(void)state;
+	par(&r,
+	    ARGS("parallel", "--line-buffer", "-j", "3", SH, "-c", script, "sh", ":::", "a", "b",
+	         "c"),
+	    NULL);
+	assert_int_equal(r.code, 0);
+	for (line = strtok_r(r.out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_int_equal(strlen(line), 3);
+		assert_true(strchr("abc", line[0]) != NULL);
+		assert_true(line[1] == '-' && strchr("123", line[2]) != NULL);
+		lines++;
+	}
+	assert_int_equal(lines, 9);
+	result_free(&r);
+	par(&r,
+	    ARGS("parallel", "--lb", "-k", "-j", "3", SH, "-c", script, "sh", ":::", "a", "b", "c"),
+	    NULL);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out.data, "a-1\na-2\na-3\nb-1\nb-2\nb-3\nc-1\nc-2\nc-3\n");
+	result_free(&r);
+}
+
+/* --timeout stops the job's whole group: a grandchild dies with it. */
+static void test_parallel_timeout_kills_group(void **state)
+{
+	char *dir = tempdir_make(), script[4200], log[4300];
+	long long t0 = mono_ms();
+	struct result r;
+	pid_t grandchild;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(script, sizeof script, "sleep 100 & echo $! > %s/gc; wait", dir);
+	snprintf(log, sizeof log, "%s/log", dir);
+	par(&r,
+	    ARGS("parallel", "--timeout", "0.3", "--joblog", log, SH, "-c", script, "sh",
+	         ":::", "x", "y"),
+	    NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err.data, "timed out"));
+	grandchild = pid_file(dir, "gc");
+	assert_true(grandchild > 0);
+	assert_true(pid_dies(grandchild));
+	assert_true(mono_ms() - t0 < 50000);
+	result_free(&r);
+	tempdir_remove(dir);
+}
+
+/* --halt soon: no job starts after the failure, the running ones finish;
+ * --halt now: they are stopped too. Both exit with the failed job's
+ * status, as GNU parallel does. */
+static void test_parallel_halt(void **state)
+{
+	long long t0 = mono_ms();
+	struct result r;
+
+	(void)state;
+	par(&r,
+	    ARGS("parallel", "-k", "-j1", "--halt", "soon,fail=1", SH, "-c", "echo $1; exit $1",
+	         "sh", ":::", "0", "5", "0", "0"),
+	    NULL);
+	assert_int_equal(r.code, 5);
+	assert_string_equal(r.out.data, "0\n5\n");
+	assert_non_null(strstr(r.err.data, "this job failed"));
+	result_free(&r);
+	par(&r,
+	    ARGS("parallel", "-j", "3", "--halt", "now,fail=1", SH, "-c",
+	         "if [ $1 = k ]; then kill -9 $$; fi; exec sleep $1", "sh", ":::", "100", "k",
+	         "100"),
+	    NULL);
+	assert_int_equal(r.code, 128 + SIGKILL);
+	assert_true(mono_ms() - t0 < 50000);
+	result_free(&r);
+	/* fail=2: the first failure is not enough. */
+	par(&r,
+	    ARGS("parallel", "-k", "-j1", "--halt", "soon,fail=2", SH, "-c", "echo $1; exit $1",
+	         "sh", ":::", "3", "0", "4", "0"),
+	    NULL);
+	assert_int_equal(r.code, 4);
+	assert_string_equal(r.out.data, "3\n0\n4\n");
+	result_free(&r);
+}
+
+static void test_parallel_joblog(void **state)
+{
+	char *dir = tempdir_make(), log[4300];
+	struct result r;
+	FILE *f;
+	char line[512];
+	int n = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(log, sizeof log, "%s/log", dir);
+	par(&r,
+	    ARGS("parallel", "-j1", "--joblog", log, SH, "-c", "printf $1; exit $1", "sh",
+	         ":::", "0", "3"),
+	    NULL);
+	assert_int_equal(r.code, 1);
+	result_free(&r);
+	assert_non_null(f = fopen(log, "r"));
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line,
+	                    "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\t"
+	                    "Command\n");
+	while (fgets(line, sizeof line, f) != NULL) {
+		long seq, recv, code, sig;
+		double start, runtime;
+		char cmd[256];
+
+		assert_int_equal(sscanf(line, "%ld\t:\t%lf\t%lf\t0\t%ld\t%ld\t%ld\t%255[^\n]", &seq,
+		                        &start, &runtime, &recv, &code, &sig, cmd),
+		                 7);
+		assert_int_equal(seq, n + 1);
+		assert_true(start > 1e9 && runtime >= 0);
+		assert_int_equal(recv, 1);
+		assert_int_equal(code, n == 0 ? 0 : 3);
+		assert_int_equal(sig, 0);
+		assert_string_equal(cmd, n == 0 ? "/bin/sh -c 'printf $1; exit $1' sh 0"
+		                                : "/bin/sh -c 'printf $1; exit $1' sh 3");
+		n++;
+	}
+	assert_int_equal(n, 2);
+	fclose(f);
+	tempdir_remove(dir);
+}
+
+static void test_parallel_json(void **state)
+{
+	struct result r;
+	struct json *j;
+
+	(void)state;
+	par(&r,
+	    ARGS("parallel", "--json", SH, "-c", "echo out; echo err >&2; exit 4", "sh",
+	         ":::", "x"),
+	    NULL);
+	assert_int_equal(r.code, 1);
+	assert_non_null(j = json_parse(r.out.data));
+	assert_int_equal(json_get(j, "seq")->number, 1);
+	assert_string_equal(json_at(json_get(j, "argv"), 4)->string, "x");
+	assert_int_equal(json_get(j, "exit_code")->number, 4);
+	assert_string_equal(json_get(j, "stdout")->string, "out\n");
+	assert_string_equal(json_get(j, "stderr")->string, "err\n");
+	assert_true(json_get(j, "runtime")->number >= 0);
+	json_free(j);
+	result_free(&r);
+	par(&r, ARGS("parallel", "--json", "--lb", "echo", ":::", "x"), NULL);
+	assert_int_equal(r.code, 255);
+	result_free(&r);
+}
+
+/* -j counted from the children's side (the probe's --gate): never more,
+ * and exactly that many at once, or the probes wait for each other. */
+static void test_parallel_jobs_limit_from_child_side(void **state)
+{
+	char *dir = tempdir_make();
+	struct result r;
+	const char *args[40] = {"parallel", "-j", "3",          PROBE, "--gate", dir,
+	                        "3",        "12", "--sleep-ms", "{}",  ":::"};
+	int n = 11;
+	char *line, *save = NULL;
+	int reports = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	for (int i = 0; i < 12; i++)
+		args[n++] = "0";
+	args[n] = NULL;
+	par(&r, args, NULL);
+	assert_int_equal(r.code, 0);
+	for (line = strtok_r(r.out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "gate.max=", 9) == 0) {
+			assert_true(atoi(line + 9) <= 3);
+			reports++;
+		}
+		if (strncmp(line, "gate.stuck=", 11) == 0)
+			assert_string_equal(line, "gate.stuck=0");
+	}
+	assert_int_equal(reports, 12);
+	result_free(&r);
+	tempdir_remove(dir);
+}
+
+/* SIGTERM to subproc parallel goes on to every running job, then it dies
+ * of it. */
+static void test_parallel_passes_signals_on(void **state)
+{
+	char *dir = tempdir_make(), script[4200];
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	pid_t a = 0, b = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(script, sizeof script, "echo $$ > %s/$1.tmp; mv %s/$1.tmp %s/$1; exec sleep 100",
+	         dir, dir, dir);
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "-j", "2", SH, "-c", script,
+	                                            "sh", ":::", "a", "b")),
+	                 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	for (int i = 0; i < 6000 && (a <= 0 || b <= 0); i++) {
+		a = pid_file(dir, "a");
+		b = pid_file(dir, "b");
+		usleep(10000);
+	}
+	assert_true(a > 0 && b > 0);
+	assert_int_equal(kill(subproc_pid(subproc_cmd_proc(cmd)), SIGTERM), 0);
+	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+	assert_true(subproc_status_signaled(st.status));
+	assert_int_equal(subproc_status_signal(st.status), SIGTERM);
+	assert_true(pid_dies(a));
+	assert_true(pid_dies(b));
+	subproc_cmd_free(cmd);
+	tempdir_remove(dir);
+}
+
+/* The progress line: on a terminal only. */
+static void test_parallel_progress_on_terminal(void **state)
+{
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	struct result r;
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	int master, slave;
+
+	(void)state;
+	if (pty_open(&master, &slave) < 0)
+		skip_because("no pseudo-terminals");
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "true", ":::", "1", "2")), 0);
+	assert_int_equal(subproc_cmd_stdio_fd(cmd, 2, slave), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 0);
+	close(slave);
+	while (len < sizeof buf - 1 && (n = read(master, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(master);
+	assert_non_null(strstr(buf, "subproc parallel: 2 done, 0 running, 0 failed"));
+	subproc_cmd_free(cmd);
+	/* Not a terminal: nothing. */
+	par(&r, ARGS("parallel", "true", ":::", "1", "2"), NULL);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.err.len, 0);
+	result_free(&r);
+}
+
+/* Against GNU parallel (Debian's parallel), for the options both have:
+ * the same stdout and the same exit status. GNU parallel runs its command
+ * through a shell; with -q it quotes each word, which is subproc
+ * parallel's no-shell behaviour. */
+static void test_parallel_as_gnu_parallel(void **state)
+{
+	static const char *const cases[][16] = {
+		{"-k", "echo", "X{}Y", ":::", "a", "b c", "'q'"},
+		{"-k", "-j", "2", "sh", "-c", "echo $1; exit $1", "sh", ":::", "0", "1", "2", "0"},
+		{"-j", "1", "--halt", "soon,fail=1", "sh", "-c", "echo $1; exit $1", "sh",
+	         ":::", "0", "0", "6", "0", "0"},
+		{"-k", "--halt", "now,fail=1", "-j", "1", "sh", "-c", "exit $1", "sh", ":::", "0",
+	         "9", "0"},
+		{"-k", "-j", "3", "--line-buffer", "sh", "-c", "echo a$1; sleep 0.$1; echo b$1",
+	         "sh", ":::", "2", "1", "3"},
+		{"-k", "printf", "<%s>\\n"},
+		{"-k", "-0", "echo", "[{}]"},
+	};
+	static const char *const inputs[] = {NULL,       NULL, NULL, NULL, NULL, "l1\nl 2\n\nl4\n",
+	                                     "a\nb\0c\0"};
+	static const size_t inlen[] = {0, 0, 0, 0, 0, 11, 6};
+
+	(void)state;
+	if (access("/usr/bin/parallel", X_OK) != 0)
+		skip_because("GNU parallel is not installed (Debian package parallel)");
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		const char *ours[24] = {TOOL, "parallel"}, *gnu[24] = {"/usr/bin/parallel", "-q"};
+		subproc_output out[2] = {{0}};
+		int code[2];
+
+		for (int k = 0; cases[c][k] != NULL; k++) {
+			ours[2 + k] = cases[c][k];
+			gnu[2 + k] = cases[c][k];
+		}
+		for (int w = 0; w < 2; w++) {
+			subproc_cmd *cmd = NULL;
+			subproc_status st;
+
+			assert_int_equal(subproc_cmd_new(&cmd, w == 0 ? ours : gnu), 0);
+			/* GNU parallel keeps state in $HOME/.parallel. */
+			subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_NULL);
+			assert_int_equal(subproc_cmd_communicate(cmd, inputs[c], inlen[c], &out[w],
+			                                         NULL, &st, NULL),
+			                 0);
+			code[w] = subproc_status_exit_code(st.status);
+			subproc_cmd_free(cmd);
+		}
+		if (code[0] != code[1] || out[0].len != out[1].len ||
+		    memcmp(out[0].data, out[1].data, out[0].len) != 0)
+			fail_msg("case %zu: subproc parallel exit %d, out \"%s\"; GNU parallel "
+			         "exit %d, "
+			         "out \"%s\"",
+			         c, code[0], out[0].data, code[1], out[1].data);
+		subproc_output_free(&out[0]);
+		subproc_output_free(&out[1]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parallel_args_and_braces),
+		cmocka_unit_test(test_parallel_stdin_lines_and_null),
+		cmocka_unit_test(test_parallel_exit_statuses),
+		cmocka_unit_test(test_parallel_group_keeps_jobs_whole),
+		cmocka_unit_test(test_parallel_line_buffer),
+		cmocka_unit_test(test_parallel_timeout_kills_group),
+		cmocka_unit_test(test_parallel_halt),
+		cmocka_unit_test(test_parallel_joblog),
+		cmocka_unit_test(test_parallel_json),
+		cmocka_unit_test(test_parallel_jobs_limit_from_child_side),
+		cmocka_unit_test(test_parallel_passes_signals_on),
+		cmocka_unit_test(test_parallel_progress_on_terminal),
+		cmocka_unit_test(test_parallel_as_gnu_parallel),
+	};
+
+	return support_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
