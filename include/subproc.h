@@ -1055,8 +1055,10 @@ SUBPROC_API int subproc_set_limit(subproc_set *set, size_t max);
 /**
  * Adds a command, not yet started, to start when the limit allows, in the
  * order added. On success the set owns `cmd` until subproc_set_next hands
- * it back (subproc_set_free frees what it still holds); on failure it stays
- * the caller's. Its streams are as configured: each stdout or stderr set
+ * it back (subproc_set_free frees what it still holds): meanwhile
+ * subproc_cmd_start, wait and communicate refuse it with -EBUSY, and it
+ * must not be freed. On failure it stays the caller's. Its streams are as
+ * configured: each stdout or stderr set
  * to SUBPROC_STDIO_PIPE is captured into subproc_done's out or err (with
  * the command's limit, subproc_cmd_limit), or streamed to its callback
  * (subproc_cmd_on_output); `in` (inlen bytes, not copied: it must stay

@@ -553,6 +553,10 @@ static void test_set_refuses(void **state)
 	assert_int_equal(subproc_set_add(set, cmd, NULL, 0, NULL), 0);
 	assert_int_equal(subproc_set_add(set, cmd, NULL, 0, NULL), -EBUSY);
 	assert_int_equal(subproc_set_add(other, cmd, NULL, 0, NULL), -EBUSY);
+	/* The set's until handed back. */
+	assert_int_equal(subproc_cmd_start(cmd, NULL), -EBUSY);
+	assert_int_equal(subproc_cmd_wait(cmd, NULL), -EBUSY);
+	assert_int_equal(subproc_cmd_output(cmd, NULL, NULL, NULL, NULL), -EBUSY);
 	assert_int_equal(subproc_pipeline_new(&pl), 0);
 	assert_int_equal(subproc_pipeline_add(pl, cmd), -EINVAL);
 	assert_int_equal(subproc_set_stop(set, -1), -EINVAL);

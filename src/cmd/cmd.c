@@ -392,6 +392,13 @@ void cmd_close_pipes(subproc_cmd *c)
 
 int subproc_cmd_start(subproc_cmd *c, subproc_error *err)
 {
+	if (c->in_set)
+		return cmd_error(err, -EBUSY);
+	return cmd_start(c, err);
+}
+
+int cmd_start(subproc_cmd *c, subproc_error *err)
+{
 	int owned[3] = {-1, -1, -1};
 	int *files = NULL;
 	char **env = NULL;
@@ -482,6 +489,8 @@ int subproc_cmd_wait_fd(subproc_cmd *c, int fd, subproc_status *status)
 {
 	int r;
 
+	if (c->in_set)
+		return -EBUSY;
 	if (c->proc == NULL)
 		return -EINVAL;
 	if (c->reaped)

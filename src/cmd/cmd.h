@@ -21,6 +21,7 @@
 
 /* The objects' names carry the reserved prefix (see sys/sys.h). */
 #define cmd_group subproc__cmd_group
+#define cmd_start subproc__cmd_start
 #define cmd_io_begin subproc__cmd_io_begin
 #define cmd_io_close subproc__cmd_io_close
 #define cmd_io_prepare subproc__cmd_io_prepare
@@ -314,6 +315,9 @@ static inline int cmd_error_end(subproc_error *err, int code)
 
 /* Sets the outputs given to {NULL, 0, 0}. */
 void cmd_outputs_empty(subproc_output *out, subproc_output *errout);
+
+/* subproc_cmd_start for the owner of a command in a set. */
+int cmd_start(subproc_cmd *cmd, subproc_error *err);
 
 int64_t cmd_now_ms(void);
 /* The process group the child leads, or 0 when it has none of its own. */

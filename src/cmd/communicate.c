@@ -426,6 +426,8 @@ static int communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_out
 
 	if (inlen > 0 && in == NULL)
 		return -EINVAL;
+	if (c->in_set)
+		return -EBUSY;
 	if (c->reaped)
 		return -ECHILD;
 	if ((r = cmd_prepare_pipes(c, inlen > 0, out != NULL, errout != NULL)) < 0)

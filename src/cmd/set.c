@@ -328,7 +328,7 @@ static void start(subproc_set *set, struct member *m)
 
 	clock_gettime(CLOCK_REALTIME, &m->done.started);
 	clock_gettime(CLOCK_MONOTONIC, &m->mono);
-	r = subproc_cmd_start(c, &m->done.error);
+	r = cmd_start(c, &m->done.error);
 	if (r == 0 && (r = slot_take(set, &m->slot)) < 0) {
 		/* Nowhere to keep it: the child must not outlive this. */
 		cmd_close_pipes(c);
