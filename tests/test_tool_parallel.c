@@ -387,6 +387,43 @@ static void test_parallel_passes_signals_on(void **state)
 	tempdir_remove(dir);
 }
 
+/* A reader that goes away (`| head -1`): the jobs are stopped at once and
+ * subproc parallel dies of SIGPIPE, as any writer would. */
+static void test_parallel_stdout_closed(void **state)
+{
+	char *dir = tempdir_make(), script[4200];
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	long long t0 = mono_ms();
+	int fds[2];
+	pid_t a = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(
+		script, sizeof script,
+		"if [ $1 = a ]; then echo first; exit 0; fi; echo $$ > %s/b.tmp; mv %s/b.tmp %s/b; "
+		"exec sleep 100",
+		dir, dir, dir);
+	assert_int_equal(subproc_pipe(fds, 0), 0);
+	close(fds[0]); /* nobody reads */
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "-j", "2", SH, "-c", script,
+	                                            "sh", ":::", "b", "a")),
+	                 0);
+	assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, fds[1]), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_NULL), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+	close(fds[1]);
+	assert_true(subproc_status_signaled(st.status));
+	assert_int_equal(subproc_status_signal(st.status), SIGPIPE);
+	a = pid_file(dir, "b");
+	assert_true(a == 0 || pid_dies(a));
+	assert_true(mono_ms() - t0 < 50000);
+	subproc_cmd_free(cmd);
+	tempdir_remove(dir);
+}
+
 /* The progress line: on a terminal only. */
 static void test_parallel_progress_on_terminal(void **state)
 {
@@ -492,6 +529,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_parallel_json),
 		cmocka_unit_test(test_parallel_jobs_limit_from_child_side),
 		cmocka_unit_test(test_parallel_passes_signals_on),
+		cmocka_unit_test(test_parallel_stdout_closed),
 		cmocka_unit_test(test_parallel_progress_on_terminal),
 		cmocka_unit_test(test_parallel_as_gnu_parallel),
 	};

@@ -99,6 +99,7 @@ struct par {
 	bool input_done, halting, stopping;
 	int halt_status;
 	FILE *joblog;
+	int devnull; /* every job's stdin, opened once */
 	bool progress;
 	double t0;
 };
@@ -120,7 +121,7 @@ static int catch_signals(void)
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa;
 
-	if (subproc_pipe(sig_pipe, O_NONBLOCK) < 0)
+	if (subproc_pipe(sig_pipe, O_NONBLOCK) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -139,8 +140,13 @@ static void write_all(int fd, const char *p, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
-			return; /* a closed stdout: the jobs' output has nowhere to go */
+		if (w < 0) {
+			/* Nobody reads our output any more (`| head`): the jobs
+			 * are stopped and we die of SIGPIPE, as a writer would. */
+			if (errno == EPIPE && got_signal == 0)
+				got_signal = SIGPIPE;
+			return;
+		}
 		p += w;
 		n -= (size_t)w;
 	}
@@ -449,7 +455,7 @@ static int add_job(struct par *p)
 	/* Its own group, so that a timeout or a stop reaches all of it. */
 	a->flags |= SUBPROC_SETPGID;
 	a->pgid = 0;
-	subproc_cmd_stdio(cmd, 0, SUBPROC_STDIO_NULL);
+	subproc_cmd_stdio_fd(cmd, 0, p->devnull);
 	subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE);
 	subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_PIPE);
 	if (p->o.line_buffer)
@@ -696,7 +702,7 @@ static int parse(int argc, char **argv, struct par_opts *o)
 
 int tool_parallel(int argc, char **argv)
 {
-	struct par p = {.next_seq = 1, .total = -1};
+	struct par p = {.next_seq = 1, .total = -1, .devnull = -1};
 	subproc_done d;
 	int r, status;
 
@@ -714,7 +720,8 @@ int tool_parallel(int argc, char **argv)
 		fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n",
 		      p.joblog);
 	}
-	if (catch_signals() < 0 || (r = subproc_set_new(&p.set)) < 0) {
+	if ((p.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 || catch_signals() < 0 ||
+	    (r = subproc_set_new(&p.set)) < 0) {
 		tool_error("parallel: setting up: %s", subproc_strerror(r < 0 ? r : -errno));
 		status = PAR_ERROR;
 		goto out;
@@ -758,6 +765,8 @@ int tool_parallel(int argc, char **argv)
 		                          : (int)p.failed;
 out:
 	subproc_set_free(p.set);
+	if (p.devnull >= 0)
+		close(p.devnull);
 	while (p.head != NULL) {
 		struct job *j = p.head;
 		p.head = j->next;
