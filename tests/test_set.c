@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -505,6 +506,30 @@ static void test_set_without_pidfd(void **state)
 	assert_forked(check_without_pidfd, NULL);
 }
 
+/* A seccomp filter that refuses epoll_create1 or timerfd_create: the set
+ * is not made, with that errno, and nothing is left open. */
+static int check_refused_call(void *arg)
+{
+	long nr = (long)(intptr_t)arg;
+	subproc_set *set = (subproc_set *)&set;
+	int before = fd_count();
+
+	if (seccomp_fail(nr, SECCOMP_ANY_ARG, 0, EPERM) < 0)
+		SKIP_FORKED("seccomp is not available");
+	CHECK(subproc_set_new(&set) == -EPERM);
+	CHECK(set == NULL);
+	CHECK(fd_count() == before);
+	return 0;
+}
+
+static void test_set_new_refused(void **state)
+{
+	(void)state;
+	need_linux_build("epoll");
+	assert_forked(check_refused_call, (void *)(intptr_t)__NR_epoll_create1);
+	assert_forked(check_refused_call, (void *)(intptr_t)__NR_timerfd_create);
+}
+
 /* Freeing a set with commands queued, running (one ignoring SIGTERM, in
  * its own group with a grandchild) and done but not taken leaves no child,
  * zombie or fd. */
@@ -620,6 +645,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_set_streams_to_callback),
 		cmocka_unit_test(test_set_input),
 		cmocka_unit_test(test_set_without_pidfd),
+		cmocka_unit_test(test_set_new_refused),
 		cmocka_unit_test(test_set_free_in_any_state),
 		cmocka_unit_test(test_set_refuses),
 		cmocka_unit_test(test_set_next_timeout),

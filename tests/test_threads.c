@@ -259,7 +259,7 @@ static void test_threads_start_wait_under_signal_storm(void **state)
 
 /* Every way to start a child, from the thread it is given to. */
 struct small_result {
-	int start, cmd, search, posix;
+	int start, cmd, search, posix, set;
 };
 
 static void *small_stack_starts(void *arg)
@@ -292,6 +292,38 @@ static void *small_stack_starts(void *arg)
 			res->cmd = -EPROTO;
 		subproc_output_free(&out);
 		subproc_cmd_free(cmd);
+	}
+
+	/* A set of commands, served and drained here. */
+	{
+		const char *const cargv[] = {PROBE, NULL};
+		subproc_set *set = NULL;
+		subproc_done d;
+		int got = 0;
+
+		res->set = subproc_set_new(&set);
+		for (int i = 0; i < 3 && res->set == 0; i++) {
+			subproc_cmd *cmd = NULL;
+
+			res->set = subproc_cmd_new(&cmd, cargv);
+			if (res->set == 0)
+				subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE);
+			if (res->set == 0 &&
+			    (res->set = subproc_set_add(set, cmd, NULL, 0, NULL)) < 0)
+				subproc_cmd_free(cmd);
+		}
+		while (res->set == 0 && subproc_set_next(set, &d, -1) == 0) {
+			if (d.result != 0 || d.out.data == NULL ||
+			    strstr(d.out.data, "pid=") == NULL)
+				res->set = -EPROTO;
+			subproc_output_free(&d.out);
+			subproc_output_free(&d.err);
+			subproc_cmd_free(d.cmd);
+			got++;
+		}
+		if (res->set == 0 && got != 3)
+			res->set = -EPROTO;
+		subproc_set_free(set);
 	}
 
 	/* A PATH search, which builds paths. */
@@ -328,7 +360,7 @@ static void *small_stack_starts(void *arg)
 	((size_t)16384 > (size_t)PTHREAD_STACK_MIN ? (size_t)16384 : (size_t)PTHREAD_STACK_MIN)
 static void test_threads_small_stack(void **state)
 {
-	struct small_result res = {-1, -1, -1, -1};
+	struct small_result res = {-1, -1, -1, -1, -1};
 	pthread_attr_t ta;
 	pthread_t t;
 
@@ -342,6 +374,7 @@ static void test_threads_small_stack(void **state)
 	assert_int_equal(res.cmd, 0);
 	assert_int_equal(res.search, 0);
 	assert_int_equal(res.posix, 0);
+	assert_int_equal(res.set, 0);
 	assert_true(no_children());
 }
 
