@@ -426,69 +426,75 @@ static void report_env_argv(int argc, char **argv)
 		put(argv[i], "argv.%d", i);
 }
 
-/* The entries of `dir` whose names start with "run.". */
-static long count_running(const char *dir)
+/* The gate's counters, "RUNNING STARTED", in DIR/gate under a lock, so
+ * that probes count each other without readdir (which a 32-bit program
+ * under qemu-user cannot trust: 64-bit directory offsets overflow). */
+static void gate_count(int fd, long add_running, long add_started, long *running, long *started)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	long n = 0;
+	struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char buf[64] = "";
+	long r = 0, st = 0;
 
-	if (d == NULL)
-		die("opendir gate");
-	while ((e = readdir(d)) != NULL)
-		n += strncmp(e->d_name, "run.", 4) == 0;
-	closedir(d);
-	return n;
+	while (fcntl(fd, F_SETLKW, &lk) < 0)
+		if (errno != EINTR)
+			die("lock gate");
+	if (pread(fd, buf, sizeof buf - 1, 0) > 0)
+		sscanf(buf, "%ld %ld", &r, &st);
+	r += add_running;
+	st += add_started;
+	if (add_running != 0 || add_started != 0) {
+		int n = snprintf(buf, sizeof buf, "%20ld %20ld\n", r, st);
+		if (pwrite(fd, buf, (size_t)n, 0) != n)
+			die("write gate");
+	}
+	lk.l_type = F_UNLCK;
+	fcntl(fd, F_SETLK, &lk);
+	*running = r;
+	*started = st;
 }
 
 /*
  * --gate DIR LIMIT TOTAL: counts, from the children's side, how many run at
- * once. The probe marks itself running (DIR/run.PID) and started (a byte
- * appended to DIR/started), then waits until LIMIT are running or TOTAL
- * have started, counting the running ones all along; it reports the most
- * it saw (gate.max, counting for 100 ms more) and whether it waited in vain
- * for 60 s (gate.stuck), and unmarks itself before it exits. Whoever starts the probes must have
- * LIMIT running at once, or they wait for each other until the 60 s end.
+ * once. The probe counts itself running and started (DIR/gate), then waits
+ * until LIMIT are running or TOTAL have started, watching the count all
+ * along; it reports the most it saw (gate.max, watching for 100 ms more)
+ * and whether it waited in vain for 60 s (gate.stuck), and counts itself
+ * out before it exits. Whoever starts the probes must have LIMIT running at
+ * once, or they wait for each other until the 60 s end.
  */
 static void gate(const char *dir, long limit, long total)
 {
-	char path[PATH_MAX], started[PATH_MAX];
-	long max = 0, stuck = 1;
+	char path[PATH_MAX];
+	long max = 0, stuck = 1, running, started;
 	int fd;
 
-	snprintf(path, sizeof path, "%s/run.%ld", dir, (long)getpid());
-	snprintf(started, sizeof started, "%s/started", dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	snprintf(path, sizeof path, "%s/gate", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		die("open gate");
-	close(fd);
-	if ((fd = open(started, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0 ||
-	    write(fd, "x", 1) != 1)
-		die("append gate");
-	close(fd);
+	gate_count(fd, 1, 1, &running, &started);
+	max = running;
 	for (int i = 0; i < 30000; i++) {
-		struct stat st;
-		long n = count_running(dir);
-
-		if (n > max)
-			max = n;
-		if (n >= limit || (stat(started, &st) == 0 && st.st_size >= total)) {
+		gate_count(fd, 0, 0, &running, &started);
+		if (running > max)
+			max = running;
+		if (running >= limit || started >= total) {
 			stuck = 0;
 			break;
 		}
 		sleep_ms(2);
 	}
-	/* Marked a while longer, still counting, so that one probe too many
-	 * started next to us is seen. */
+	/* Counted a while longer, so that one probe too many started next
+	 * to us is seen. */
 	for (int i = 0; i < 50; i++) {
-		long n = count_running(dir);
-
-		if (n > max)
-			max = n;
+		gate_count(fd, 0, 0, &running, &started);
+		if (running > max)
+			max = running;
 		sleep_ms(2);
 	}
 	put_long(max, "gate.max");
 	put_long(stuck, "gate.stuck");
-	unlink(path);
+	gate_count(fd, -1, 0, &running, &started);
+	close(fd);
 }
 
 static void write_all(int fd, const char *p, size_t n)
