@@ -1093,7 +1093,7 @@ SUBPROC_API int subproc_set_next(subproc_set *set, subproc_done *done, int timeo
  * the portable build, which has no such fd (drive it with
  * subproc_set_next there).
  */
-SUBPROC_API int subproc_set_fd(const subproc_set *set);
+SUBPROC_API int subproc_set_fd(subproc_set *set);
 
 /** Serves what is ready now without blocking: subproc_set_next's work
  * with nothing handed back. Returns the number of done commands waiting

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -449,6 +450,15 @@ static void test_set_input(void **state)
 		got++;
 	}
 	assert_int_equal(got, N + 1);
+	/* The mask is as it was, and the SIGPIPE head's exit raised is gone. */
+	{
+		sigset_t cur, pending;
+
+		assert_int_equal(pthread_sigmask(SIG_BLOCK, NULL, &cur), 0);
+		assert_false(sigismember(&cur, SIGPIPE));
+		assert_int_equal(sigpending(&pending), 0);
+		assert_false(sigismember(&pending, SIGPIPE));
+	}
 	for (int i = 0; i < N; i++)
 		free(in[i]);
 	subproc_set_free(set);

@@ -180,10 +180,13 @@ static int sink_init(struct cmd_sink *s, subproc_output *out, size_t limit, int 
 	return sink_reserve(s, 0);
 }
 
+/* The fds here are the parent's ends of the library's own pipes, whose
+ * only status flag can be O_NONBLOCK: set without reading the flags first
+ * (a system call less per stream). */
 static void set_nonblock(int fd)
 {
 	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
 /* Closes a stream's fd: out of the set's poller first, so that no event

@@ -38,6 +38,7 @@ struct member {
 	bool due;            /* in set->due */
 	bool pidfd_watched;
 	bool epipe_told; /* its EPIPE was reported to set->wrote_epipe */
+	bool feeding;    /* counted in set->feeding */
 	struct cmd_io io;
 	struct cmd_run run;
 	struct timespec mono; /* CLOCK_MONOTONIC at the start */
@@ -59,8 +60,12 @@ struct subproc_set {
 	struct member **slots, **heap, **due;
 	size_t *free_slots;
 	size_t cap, nslots, nfree, nheap, ndue, running;
+	size_t feeding; /* running members still writing a stdin */
 	bool wrote_epipe;
+	bool fd_used; /* subproc_set_fd was asked: keep its timer armed */
 };
+
+static void arm(subproc_set *set);
 
 static void list_init(struct list *l)
 {
@@ -238,7 +243,7 @@ int subproc_set_limit(subproc_set *set, size_t max)
 	set->limit = max;
 	/* A raised limit may let queued commands start: the caller's loop
 	 * must hear of it. */
-	poller_arm(set->poller, 0);
+	arm(set);
 	return 0;
 }
 
@@ -266,7 +271,7 @@ int subproc_set_add(subproc_set *set, subproc_cmd *cmd, const void *in, size_t i
 	cmd_error(&m->done.error, 0);
 	cmd->in_set = true;
 	list_push(&set->queue, m);
-	poller_arm(set->poller, 0);
+	arm(set);
 	return 0;
 }
 
@@ -294,6 +299,10 @@ static void finish(subproc_set *set, struct member *m)
 	cmd_close_pipes(c);
 	run_destroy(&m->run);
 	heap_remove(set, m);
+	if (m->feeding) {
+		m->feeding = false;
+		set->feeding--;
+	}
 	set_wake_fds(c, (const int[2]){-1, -1});
 	set->slots[m->slot] = NULL;
 	set->free_slots[set->nfree++] = m->slot;
@@ -309,6 +318,10 @@ static void step(subproc_set *set, struct member *m, int64_t now)
 	m->due = false;
 	if (m->io.wrote_epipe && !m->epipe_told)
 		set->wrote_epipe = m->epipe_told = true;
+	if (m->feeding && *m->io.fd[0] < 0) {
+		m->feeding = false;
+		set->feeding--;
+	}
 	if (run_step(&m->run, now, &wake)) {
 		finish(set, m);
 		return;
@@ -376,6 +389,10 @@ static void start(subproc_set *set, struct member *m)
 		run_poll_failed(&m->run, r);
 		cmd_io_close(&m->io);
 	}
+	if (c->io[0].parent >= 0) {
+		m->feeding = true;
+		set->feeding++;
+	}
 	pidfd = subproc_pidfd(c->proc);
 	if (pidfd >= 0 && poller_add(set->poller, pidfd, POLLIN, key_of(m, pidfd)) == 0)
 		m->pidfd_watched = true;
@@ -398,6 +415,8 @@ static void start_queued(subproc_set *set)
  * command to take or a start to make, else at the earliest deadline. */
 static void arm(subproc_set *set)
 {
+	if (!set->fd_used)
+		return;
 	poller_arm(set->poller, set->done.n > 0 || may_start(set) ? 0 : heap_min(set));
 }
 
@@ -446,6 +465,7 @@ static int serve(subproc_set *set, int timeout_ms)
 	struct cmd_sigpipe sp;
 	int64_t now, due;
 	int n, t = timeout_ms;
+	bool blocked;
 
 	start_queued(set);
 	if (set->done.n > 0 || set->running == 0)
@@ -462,8 +482,11 @@ static int serve(subproc_set *set, int timeout_ms)
 		return n;
 	}
 	/* Writes to a child that stopped reading raise SIGPIPE in this
-	 * thread: blocked here, and consumed when ours. */
-	cmd_sigpipe_block(&sp);
+	 * thread: blocked here while a stdin is written, and consumed when
+	 * ours. */
+	blocked = set->feeding > 0;
+	if (blocked)
+		cmd_sigpipe_block(&sp);
 	set->wrote_epipe = false;
 	set->ndue = 0;
 	for (int i = 0; i < n; i++)
@@ -477,8 +500,10 @@ static int serve(subproc_set *set, int timeout_ms)
 	for (size_t i = 0; i < set->ndue; i++)
 		step(set, set->due[i], now);
 	set->ndue = 0;
-	sp.caused = set->wrote_epipe;
-	cmd_sigpipe_restore(&sp);
+	if (blocked) {
+		sp.caused = set->wrote_epipe;
+		cmd_sigpipe_restore(&sp);
+	}
 	start_queued(set);
 	arm(set);
 	return 0;
@@ -516,9 +541,16 @@ int subproc_set_next(subproc_set *set, subproc_done *done, int timeout_ms)
 	}
 }
 
-int subproc_set_fd(const subproc_set *set)
+int subproc_set_fd(subproc_set *set)
 {
-	return poller_fd(set->poller);
+	int fd = poller_fd(set->poller);
+
+	/* From now on its timer follows the set's deadlines. */
+	if (fd >= 0 && !set->fd_used) {
+		set->fd_used = true;
+		arm(set);
+	}
+	return fd;
 }
 
 int subproc_set_dispatch(subproc_set *set)
