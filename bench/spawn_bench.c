@@ -5,7 +5,8 @@
  *   spawn-bench [--quick] [--only NAME,...] [--outdir DIR] [--datadir DIR]
  *
  * Scenarios: small (three children), heap1g, threads, fds10k, capture,
- * communicate, rss. Writes DIR/results.csv and DIR/RESULTS.md, and the
+ * communicate, jobs (subproc parallel, xargs -P and GNU parallel over
+ * many jobs), rss. Writes DIR/results.csv and DIR/RESULTS.md, and the
  * plot's data files to the data dir. BENCH_QUICK=1 in the environment is
  * the same as --quick: a tenth of the samples, for a look in seconds.
  *
@@ -442,6 +443,159 @@ static void io_scenario(enum kind kind, char *const argv[], size_t nbytes, int n
 }
 
 /* ------------------------------------------------------------------------ */
+/* Many jobs: subproc parallel beside xargs -P and GNU parallel, each a     */
+/* whole run of the tool over N jobs, its stdout to /dev/null.              */
+/* ------------------------------------------------------------------------ */
+
+/* Runs argv with stdin from `in` (NULL: /dev/null); returns the ns it took,
+ * or -errno, or -EPROTO when it did not exit 0. */
+static int64_t run_tool(char *const argv[], const char *in)
+{
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	int64_t t0 = now_ns();
+	int r;
+
+	if ((r = subproc_cmd_new(&cmd, (const char *const *)argv)) < 0)
+		return r;
+	if (in != NULL)
+		subproc_cmd_stdio_file(cmd, 0, in, false);
+	else
+		subproc_cmd_stdio(cmd, 0, SUBPROC_STDIO_NULL);
+	subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_NULL);
+	subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_NULL);
+	r = subproc_cmd_run(cmd, &st, NULL);
+	subproc_cmd_free(cmd);
+	if (r < 0)
+		return r;
+	if (!subproc_status_exited(st.status) || subproc_status_exit_code(st.status) != 0)
+		return -EPROTO;
+	return now_ns() - t0;
+}
+
+/* `tool` with `jobs` jobs of `child ARG`, at -j `j`. */
+enum jobs_tool { JT_SUBPROC, JT_XARGS, JT_GNU, JT_COUNT };
+static const char *const jobs_tool_names[JT_COUNT] = {"subproc-parallel", "xargs-P",
+                                                      "gnu-parallel"};
+
+static int64_t jobs_run(enum jobs_tool t, const char *child, const char *arg, int jobs, int j,
+                        const char *list)
+{
+	char **argv = calloc((size_t)jobs + 16, sizeof *argv), js[16];
+	int n = 0;
+	int64_t r;
+
+	if (argv == NULL)
+		return -ENOMEM;
+	snprintf(js, sizeof js, "%d", j);
+	if (t == JT_XARGS) {
+		/* One argument per job, from the list file. */
+		argv[n++] = "/usr/bin/xargs";
+		argv[n++] = "-P";
+		argv[n++] = js;
+		argv[n++] = "-n";
+		argv[n++] = "1";
+		argv[n++] = (char *)child;
+		if (arg != NULL)
+			argv[n++] = (char *)arg;
+	} else {
+		argv[n++] = t == JT_SUBPROC ? BENCH_TOOL : "/usr/bin/parallel";
+		if (t == JT_SUBPROC)
+			argv[n++] = "parallel";
+		argv[n++] = "-j";
+		argv[n++] = js;
+		argv[n++] = (char *)child;
+		if (arg == NULL) {
+			argv[n++] = ":::";
+			for (int i = 0; i < jobs; i++)
+				argv[n++] = "0";
+		} else {
+			argv[n++] = (char *)arg;
+			argv[n++] = ":::";
+			for (int i = 0; i < jobs; i++)
+				argv[n++] = "1048576";
+		}
+	}
+	r = run_tool(argv, t == JT_XARGS ? list : NULL);
+	free(argv);
+	return r;
+}
+
+/* One line per job for xargs: "0" (the trivial child ignores it) or
+ * "1048576" (child_io write's size). */
+static int jobs_list(const char *path, int jobs, const char *item)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL)
+		return -errno;
+	for (int i = 0; i < jobs; i++)
+		fprintf(f, "%s\n", item);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void jobs_scenario(const char *scen, const char *child, const char *child_arg, int jobs,
+                          int gnu_jobs, size_t bytes_per_job, int rounds)
+{
+	static const int js[] = {1, 2, 8};
+	char list[4096], what[160];
+	bool have[JT_COUNT] = {true, access("/usr/bin/xargs", X_OK) == 0,
+	                       access("/usr/bin/parallel", X_OK) == 0};
+
+	snprintf(list, sizeof list, "%s/jobs-%s.list", BENCH_BIN_DIR, scen);
+	if (jobs_list(list, jobs, child_arg != NULL ? "1048576" : "0") < 0)
+		have[JT_XARGS] = false;
+	for (size_t k = 0; k < sizeof js / sizeof js[0]; k++) {
+		struct samples s[JT_COUNT] = {{0}};
+		char err[JT_COUNT][96] = {{0}};
+
+		snprintf(what, sizeof what, "%s: -j %d, %d rounds", scen, js[k], rounds);
+		progress(what);
+		for (int r = 0; r < rounds; r++) {
+			for (int m0 = 0; m0 < JT_COUNT; m0++) {
+				enum jobs_tool m = (enum jobs_tool)((m0 + r) % JT_COUNT);
+				int n = m == JT_GNU ? gnu_jobs : jobs;
+				int64_t ns;
+
+				if (!have[m] || err[m][0])
+					continue;
+				ns = jobs_run(m, child, child_arg, n, js[k], list);
+				if (ns < 0)
+					snprintf(err[m], sizeof err[m], "%s",
+					         subproc_strerror((int)ns));
+				else
+					samples_add(&s[m], ns);
+			}
+		}
+		for (int m = 0; m < JT_COUNT; m++) {
+			int n = m == JT_GNU ? gnu_jobs : jobs;
+			struct result *res;
+
+			if (!have[m]) {
+				report_add_status(
+					scen, "jobs", jobs_tool_names[m], js[k], "missing",
+					m == JT_GNU ? "GNU parallel not installed (Debian package "
+						      "parallel)"
+						    : "xargs not installed (findutils)");
+			} else if (err[m][0]) {
+				report_add_status(scen, "jobs", jobs_tool_names[m], js[k], "error",
+				                  err[m]);
+			} else {
+				res = report_add(scen, "jobs", jobs_tool_names[m], js[k], &s[m],
+				                 bytes_per_job * (size_t)n);
+				/* Jobs per second at the median run. */
+				res->per_s =
+					res->median_us > 0 ? (double)n * 1e6 / res->median_us : 0;
+				snprintf(res->note, sizeof res->note, "%d jobs a run", n);
+			}
+			samples_free(&s[m]);
+		}
+	}
+	report_ratios(scen, "xargs-P");
+	unlink(list);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Memory across many starts, in a process of its own so that no other      */
 /* scenario's ballast is counted.                                           */
 /* ------------------------------------------------------------------------ */
@@ -634,6 +788,32 @@ static void targets(FILE *f, const struct rss_result *rss)
 	        "%s %.0f MiB/s | %s |\n",
 	        cs ? cs->mib_s : 0, best_peer ? best_peer : "(none)", best,
 	        verdict(have, have && cs->mib_s > best));
+	for (int k = 0; k < 2; k++) {
+		const char *scen = k == 0 ? "jobs10k" : "jobs1MiB";
+		static const int js[] = {1, 2, 8};
+
+		for (size_t i = 0; i < sizeof js / sizeof js[0]; i++) {
+			const struct result *pp =
+				report_find(scen, "jobs", "subproc-parallel", js[i]);
+			const struct result *xa = report_find(scen, "jobs", "xargs-P", js[i]);
+			const struct result *gp = report_find(scen, "jobs", "gnu-parallel", js[i]);
+			double p = pp ? pp->per_s : 0, x = xa ? xa->per_s : 0,
+			       g = gp ? gp->per_s : 0;
+
+			fprintf(f,
+			        "| %s -j %d: subproc parallel (grouping output) >= xargs -P jobs/s "
+			        "| "
+			        "%.0f/s vs %.0f/s = %.2fx | %s |\n",
+			        scen, js[i], p, x, x > 0 ? p / x : 0,
+			        verdict(p > 0 && x > 0, p >= x));
+			fprintf(f,
+			        "| %s -j %d: subproc parallel >= 10x GNU parallel jobs/s | %.0f/s "
+			        "vs "
+			        "%.0f/s = %.1fx | %s |\n",
+			        scen, js[i], p, g, g > 0 ? p / g : 0,
+			        verdict(p > 0 && g > 0, p >= 10 * g));
+		}
+	}
 	have = rss != NULL && rss->ok;
 	fprintf(f,
 	        "| no heap growth across %d starts (peak RSS growth <= 512 KiB) | peak RSS %ld "
@@ -734,6 +914,14 @@ int main(int argc, char **argv)
 		io_scenario(KIND_CAPTURE, cap_argv, cap_bytes, scaled(10, 2));
 	if (wanted("communicate"))
 		io_scenario(KIND_COMMUNICATE, comm_argv, comm_bytes, scaled(10, 2));
+	if (wanted("jobs")) {
+		/* GNU parallel costs milliseconds a job: a tenth as many jobs
+		 * give its rate in a tenth of the time. */
+		jobs_scenario("jobs10k", exitc, NULL, scaled(10000, 1000), scaled(1000, 100), 0,
+		              scale < 1 ? 1 : 3);
+		jobs_scenario("jobs1MiB", ioc, "write", scaled(1000, 100), scaled(200, 20),
+		              (size_t)1 << 20, scale < 1 ? 1 : 3);
+	}
 	if (wanted("rss")) {
 		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 		if (n > 0) {
@@ -766,7 +954,12 @@ int main(int argc, char **argv)
 	           "1 MiB (F_SETPIPE_SZ) once 64 KiB has gone through. Scenario `threads`: T "
 	           "threads each start children back to back; "
 	           "spawns/s is the median over rounds of the aggregate rate (all threads' starts "
-	           "over the round's wall time).\n\n");
+	           "over the round's wall time). Scenarios `jobs10k` and `jobs1MiB`: one run of "
+	           "each tool over 10,000 jobs of the `exit` child (GNU parallel: 1,000, its rate "
+	           "is the same) or 1,000 jobs writing 1 MiB each (GNU parallel: 200), at -j 1, "
+	           "2 and 8 (the threads column), stdout to /dev/null; subproc parallel groups "
+	           "each job's output through its pipes, xargs -P lets the jobs write to "
+	           "/dev/null themselves; jobs/s at the median run.\n\n");
 	fprintf(h, "![median latency per method and scenario](latency.png)\n\n");
 	targets(h, have_rss ? &rss : NULL);
 	fclose(h);
