@@ -262,6 +262,42 @@ struct small_result {
 	int start, cmd, search, posix, set;
 };
 
+/* Its own frame, and subproc_done (4 KiB of it a subproc_error) on the
+ * heap, as a caller on a small stack would have it. */
+static __attribute__((noinline)) int small_stack_set(void)
+{
+	const char *const cargv[] = {PROBE, NULL};
+	subproc_set *set = NULL;
+	subproc_done *d = malloc(sizeof *d);
+	int r, got = 0;
+
+	if (d == NULL)
+		return -ENOMEM;
+	r = subproc_set_new(&set);
+	for (int i = 0; i < 3 && r == 0; i++) {
+		subproc_cmd *cmd = NULL;
+
+		r = subproc_cmd_new(&cmd, cargv);
+		if (r == 0)
+			subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE);
+		if (r == 0 && (r = subproc_set_add(set, cmd, NULL, 0, NULL)) < 0)
+			subproc_cmd_free(cmd);
+	}
+	while (r == 0 && subproc_set_next(set, d, -1) == 0) {
+		if (d->result != 0 || d->out.data == NULL || strstr(d->out.data, "pid=") == NULL)
+			r = -EPROTO;
+		subproc_output_free(&d->out);
+		subproc_output_free(&d->err);
+		subproc_cmd_free(d->cmd);
+		got++;
+	}
+	if (r == 0 && got != 3)
+		r = -EPROTO;
+	subproc_set_free(set);
+	free(d);
+	return r;
+}
+
 static void *small_stack_starts(void *arg)
 {
 	struct small_result *res = arg;
@@ -295,36 +331,7 @@ static void *small_stack_starts(void *arg)
 	}
 
 	/* A set of commands, served and drained here. */
-	{
-		const char *const cargv[] = {PROBE, NULL};
-		subproc_set *set = NULL;
-		subproc_done d;
-		int got = 0;
-
-		res->set = subproc_set_new(&set);
-		for (int i = 0; i < 3 && res->set == 0; i++) {
-			subproc_cmd *cmd = NULL;
-
-			res->set = subproc_cmd_new(&cmd, cargv);
-			if (res->set == 0)
-				subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE);
-			if (res->set == 0 &&
-			    (res->set = subproc_set_add(set, cmd, NULL, 0, NULL)) < 0)
-				subproc_cmd_free(cmd);
-		}
-		while (res->set == 0 && subproc_set_next(set, &d, -1) == 0) {
-			if (d.result != 0 || d.out.data == NULL ||
-			    strstr(d.out.data, "pid=") == NULL)
-				res->set = -EPROTO;
-			subproc_output_free(&d.out);
-			subproc_output_free(&d.err);
-			subproc_cmd_free(d.cmd);
-			got++;
-		}
-		if (res->set == 0 && got != 3)
-			res->set = -EPROTO;
-		subproc_set_free(set);
-	}
+	res->set = small_stack_set();
 
 	/* A PATH search, which builds paths. */
 	{

@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #define TIMER_KEY UINT64_MAX
+#define EVENTS 32
 
 struct cmd_poller {
 	int ep, timer;
 	int64_t armed; /* when the timer is due, or -1 */
+	/* Here rather than on the stack: a set may be driven from a thread
+	 * with a 16 KiB stack. */
+	struct epoll_event ev[EVENTS];
 };
 
 int poller_new(struct cmd_poller **out)
@@ -81,10 +85,10 @@ static short poll_bits(uint32_t e)
 
 int poller_wait(struct cmd_poller *p, struct cmd_event *out, int max, int timeout_ms)
 {
-	struct epoll_event ev[64];
+	struct epoll_event *ev = p->ev;
 	int n, k = 0;
 
-	n = epoll_wait(p->ep, ev, max < 64 ? max : 64, timeout_ms);
+	n = epoll_wait(p->ep, ev, max < EVENTS ? max : EVENTS, timeout_ms);
 	if (n < 0)
 		return -errno;
 	for (int i = 0; i < n; i++) {

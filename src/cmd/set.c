@@ -42,7 +42,14 @@ struct member {
 	struct cmd_io io;
 	struct cmd_run run;
 	struct timespec mono; /* CLOCK_MONOTONIC at the start */
-	subproc_done done;
+	/* What subproc_done will say; its 4 KiB error only for a failed
+	 * start (malloc'ed), so that a queue of many commands stays small. */
+	int result;
+	bool reaped;
+	subproc_status status;
+	subproc_output out, err;
+	struct timespec started, elapsed;
+	subproc_error *error;
 };
 
 struct list {
@@ -60,7 +67,9 @@ struct subproc_set {
 	struct member **slots, **heap, **due;
 	size_t *free_slots;
 	size_t cap, nslots, nfree, nheap, ndue, running;
-	size_t feeding; /* running members still writing a stdin */
+	size_t feeding;              /* running members still writing a stdin */
+	struct cmd_event ev[EVENTS]; /* a wake-up's, off the caller's stack */
+	subproc_error start_err;     /* each start's, likewise */
 	bool wrote_epipe;
 	bool fd_used; /* subproc_set_fd was asked: keep its timer armed */
 };
@@ -268,7 +277,6 @@ int subproc_set_add(subproc_set *set, subproc_cmd *cmd, const void *in, size_t i
 	m->inlen = inlen;
 	m->heap_pos = NONE;
 	m->wake = -1;
-	cmd_error(&m->done.error, 0);
 	cmd->in_set = true;
 	list_push(&set->queue, m);
 	arm(set);
@@ -281,17 +289,17 @@ static void finish(subproc_set *set, struct member *m)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	m->done.elapsed.tv_sec = now.tv_sec - m->mono.tv_sec;
-	m->done.elapsed.tv_nsec = now.tv_nsec - m->mono.tv_nsec;
-	if (m->done.elapsed.tv_nsec < 0) {
-		m->done.elapsed.tv_sec--;
-		m->done.elapsed.tv_nsec += 1000000000;
+	m->elapsed.tv_sec = now.tv_sec - m->mono.tv_sec;
+	m->elapsed.tv_nsec = now.tv_nsec - m->mono.tv_nsec;
+	if (m->elapsed.tv_nsec < 0) {
+		m->elapsed.tv_sec--;
+		m->elapsed.tv_nsec += 1000000000;
 	}
 
-	m->done.result = run_result(&m->run);
-	m->done.reaped = c->reaped && c->wait_err == 0;
-	if (m->done.reaped)
-		m->done.status = c->status;
+	m->result = run_result(&m->run);
+	m->reaped = c->reaped && c->wait_err == 0;
+	if (m->reaped)
+		m->status = c->status;
 	if (m->pidfd_watched)
 		poller_del(set->poller, subproc_pidfd(c->proc));
 	m->pidfd_watched = false;
@@ -339,19 +347,22 @@ static void start(subproc_set *set, struct member *m)
 	subproc_cmd *c = m->cmd;
 	int r, pidfd;
 
-	clock_gettime(CLOCK_REALTIME, &m->done.started);
+	clock_gettime(CLOCK_REALTIME, &m->started);
 	clock_gettime(CLOCK_MONOTONIC, &m->mono);
-	r = cmd_start(c, &m->done.error);
+	r = cmd_start(c, &set->start_err);
 	if (r == 0 && (r = slot_take(set, &m->slot)) < 0) {
 		/* Nowhere to keep it: the child must not outlive this. */
 		cmd_close_pipes(c);
 		stop_now(&c->stop, SIGKILL, false);
 		subproc_wait(c->proc, 0, -1, NULL);
 		c->reaped = true;
-		cmd_error(&m->done.error, r);
+		cmd_error(&set->start_err, r);
 	}
 	if (r < 0) {
-		m->done.result = r;
+		m->result = r;
+		/* Without memory for the error, its code still says it. */
+		if ((m->error = malloc(sizeof *m->error)) != NULL)
+			*m->error = set->start_err;
 		list_push(&set->done, m);
 		return;
 	}
@@ -370,7 +381,7 @@ static void start(subproc_set *set, struct member *m)
 	for (int i = 0; i < 3; i++) {
 		m->io.fd[i] = &c->io[i].parent;
 		if (i > 0 && c->io[i].parent >= 0 && c->on_output == NULL)
-			m->io.out[i] = i == 1 ? &m->done.out : &m->done.err;
+			m->io.out[i] = i == 1 ? &m->out : &m->err;
 	}
 	/* One child: run_init has room for it without allocating. */
 	(void)run_init(&m->run, &c->stop, &m->io);
@@ -461,7 +472,7 @@ static void event(subproc_set *set, const struct cmd_event *ev)
  * no bound) for an event or a deadline, serves it. */
 static int serve(subproc_set *set, int timeout_ms)
 {
-	struct cmd_event ev[EVENTS];
+	struct cmd_event *ev = set->ev;
 	struct cmd_sigpipe sp;
 	int64_t now, due;
 	int n, t = timeout_ms;
@@ -518,9 +529,20 @@ int subproc_set_next(subproc_set *set, subproc_done *done, int timeout_ms)
 		int r, t;
 
 		if (m != NULL) {
-			*done = m->done;
 			done->cmd = m->cmd;
 			done->ctx = m->ctx;
+			done->result = m->result;
+			done->reaped = m->reaped;
+			done->status = m->reaped ? m->status : (subproc_status){0};
+			done->out = m->out;
+			done->err = m->err;
+			done->started = m->started;
+			done->elapsed = m->elapsed;
+			if (m->error != NULL)
+				done->error = *m->error;
+			else
+				cmd_error(&done->error, m->result);
+			free(m->error);
 			m->cmd->in_set = false;
 			free(m);
 			arm(set);
@@ -568,7 +590,7 @@ int subproc_set_stop(subproc_set *set, int sig)
 	if (sig < 0 || sig >= CMD_NSIG)
 		return -EINVAL;
 	while ((m = list_pop(&set->queue)) != NULL) {
-		m->done.result = cmd_error(&m->done.error, -ECANCELED);
+		m->result = -ECANCELED;
 		list_push(&set->done, m);
 	}
 	for (size_t i = 0; i < set->nslots; i++) {
@@ -596,8 +618,9 @@ static void member_free(struct member *m)
 {
 	m->cmd->in_set = false;
 	subproc_cmd_free(m->cmd);
-	subproc_output_free(&m->done.out);
-	subproc_output_free(&m->done.err);
+	subproc_output_free(&m->out);
+	subproc_output_free(&m->err);
+	free(m->error);
 	free(m);
 }
 
