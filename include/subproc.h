@@ -1037,7 +1037,7 @@ typedef struct subproc_done {
 	subproc_status status;   /* when reaped */
 	subproc_output out;      /* captured stdout; the caller frees it */
 	subproc_output err;      /* captured stderr; the caller frees it */
-	subproc_error error;     /* for a start error; otherwise no step */
+	subproc_error error;     /* a failed start's step; else no step, code result */
 	struct timespec started; /* CLOCK_REALTIME at the start (0 if none) */
 	struct timespec elapsed; /* from the start to the end (CLOCK_MONOTONIC) */
 } subproc_done;

@@ -221,6 +221,8 @@ static void test_set_timeouts_caps_failures(void **state)
 			/* Ended by the 200 ms timeout, not before. */
 			assert_true(d.elapsed.tv_sec * 1000 + d.elapsed.tv_nsec / 1000000 >= 200);
 			assert_string_equal(d.out.data, "started\n");
+			assert_int_equal(d.error.code, -ETIMEDOUT);
+			assert_int_equal(d.error.step, SUBPROC_STEP_NONE);
 			seen |= 1;
 		} else if (strcmp(what, "capped") == 0) {
 			assert_int_equal(d.result, -ENOBUFS);
@@ -241,6 +243,7 @@ static void test_set_timeouts_caps_failures(void **state)
 			seen |= 8;
 		} else {
 			assert_int_equal(d.result, 0);
+			assert_int_equal(d.error.code, 0);
 			assert_string_equal(d.out.data, "quick\n");
 			seen |= 16;
 		}
