@@ -102,7 +102,7 @@ struct par {
 	FILE *joblog;
 	int devnull; /* every job's stdin, opened once */
 	bool progress;
-	double t0;
+	double t0, shown; /* the start, and the last progress line */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -480,8 +480,11 @@ static void progress(struct par *p, bool last)
 {
 	double t = tool_now() - p->t0;
 
-	if (!p->progress)
+	/* Ten lines a second at most: a terminal that draws one per job would
+	 * slow ten thousand jobs down. */
+	if (!p->progress || (!last && t - p->shown < 0.1))
 		return;
+	p->shown = t;
 	fprintf(stderr, "\rsubproc parallel: %ld done, %zu running, %ld failed", p->ended,
 	        subproc_set_running(p->set), p->failed);
 	if (p->total >= 0 && p->ended > 0 && !last)
