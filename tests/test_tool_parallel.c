@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -353,22 +354,32 @@ static void test_parallel_jobs_limit_from_child_side(void **state)
 	tempdir_remove(dir);
 }
 
-/* SIGTERM to subproc parallel goes on to every running job, then it dies
- * of it. */
-static void test_parallel_passes_signals_on(void **state)
+/* Each signal the tool passes on (SIGINT, SIGTERM, SIGHUP, SIGQUIT) goes
+ * on to every running job, then subproc parallel dies of it. */
+static void passes_on(int sig)
 {
+	static const struct rlimit nocore = {0, 0};
+	subproc_rlimit rl = {.resource = RLIMIT_CORE, .limit = nocore};
 	char *dir = tempdir_make(), script[4200];
 	subproc_cmd *cmd = NULL;
+	subproc_attr *attr;
 	subproc_status st;
 	pid_t a = 0, b = 0;
 
-	(void)state;
 	assert_non_null(dir);
 	snprintf(script, sizeof script, "echo $$ > %s/$1.tmp; mv %s/$1.tmp %s/$1; exec sleep 100",
 	         dir, dir, dir);
 	assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "-j", "2", SH, "-c", script,
 	                                            "sh", ":::", "a", "b")),
 	                 0);
+	/* A test runner in the background may ignore SIGINT and SIGQUIT, and
+	 * jobs inherit that; SIGQUIT would leave cores. */
+	attr = subproc_cmd_attr(cmd);
+	attr->flags |= SUBPROC_SIGDEFAULT;
+	sigemptyset(&attr->sigdefault);
+	sigaddset(&attr->sigdefault, sig);
+	attr->rlimits = &rl;
+	attr->nrlimits = 1;
 	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
 	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
 	for (int i = 0; i < 6000 && (a <= 0 || b <= 0); i++) {
@@ -377,14 +388,23 @@ static void test_parallel_passes_signals_on(void **state)
 		usleep(10000);
 	}
 	assert_true(a > 0 && b > 0);
-	assert_int_equal(kill(subproc_pid(subproc_cmd_proc(cmd)), SIGTERM), 0);
+	assert_int_equal(kill(subproc_pid(subproc_cmd_proc(cmd)), sig), 0);
 	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
 	assert_true(subproc_status_signaled(st.status));
-	assert_int_equal(subproc_status_signal(st.status), SIGTERM);
+	assert_int_equal(subproc_status_signal(st.status), sig);
 	assert_true(pid_dies(a));
 	assert_true(pid_dies(b));
 	subproc_cmd_free(cmd);
 	tempdir_remove(dir);
+}
+
+static void test_parallel_passes_signals_on(void **state)
+{
+	(void)state;
+	passes_on(SIGTERM);
+	passes_on(SIGINT);
+	passes_on(SIGHUP);
+	passes_on(SIGQUIT);
 }
 
 /* A reader that goes away (`| head -1`): the jobs are stopped at once and

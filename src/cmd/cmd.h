@@ -145,16 +145,18 @@ struct cmd_sink {
 	int stream;
 };
 
-/* SIGPIPE blocked in this thread while pipes are written (a write to a
- * pipe nobody reads raises it in the writing thread). */
+/* SIGPIPE blocked in this thread while a child's stdin is written (a write
+ * to a pipe nobody reads raises it in the writing thread); with no stdin to
+ * write, nothing is blocked (`active` false) and no system call made. */
 struct cmd_sigpipe {
+	bool active; /* blocked by cmd_sigpipe_block, to restore */
 	sigset_t oldmask;
 	bool pending; /* one was pending before: the caller's */
 	bool caused;  /* set by the caller when a write met EPIPE */
 };
 void cmd_sigpipe_block(struct cmd_sigpipe *sp);
-/* Consumes the SIGPIPE a write raised (sp->caused), then restores the
- * mask. */
+/* When active: consumes the SIGPIPE a write raised (sp->caused), then
+ * restores the mask. */
 void cmd_sigpipe_restore(struct cmd_sigpipe *sp);
 
 /*
@@ -181,7 +183,8 @@ struct cmd_io {
 };
 /* Prepares the buffers and makes the fds non-blocking; -ENOMEM. */
 int cmd_io_prepare(struct cmd_io *io);
-/* cmd_io_prepare, and SIGPIPE blocked in this thread until cmd_io_end. */
+/* cmd_io_prepare, and SIGPIPE blocked in this thread until cmd_io_end
+ * when there is stdin to write. */
 int cmd_io_begin(struct cmd_io *io);
 /* True while a stream is open. */
 bool cmd_io_open(const struct cmd_io *io);

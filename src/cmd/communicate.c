@@ -220,12 +220,16 @@ void cmd_sigpipe_block(struct cmd_sigpipe *sp)
 	sigpending(&pending);
 	sp->pending = sigismember(&pending, SIGPIPE) == 1;
 	sp->caused = false;
+	sp->active = true;
 }
 
 void cmd_sigpipe_restore(struct cmd_sigpipe *sp)
 {
 	sigset_t pipeset;
 
+	if (!sp->active)
+		return;
+	sp->active = false;
 	/* A SIGPIPE our write raised is ours to consume; one that was
 	 * pending before is the caller's and stays. */
 	sigemptyset(&pipeset);
@@ -265,7 +269,8 @@ int cmd_io_begin(struct cmd_io *io)
 {
 	int r = cmd_io_prepare(io);
 
-	if (r == 0)
+	io->sigpipe.active = false;
+	if (r == 0 && *io->fd[0] >= 0)
 		cmd_sigpipe_block(&io->sigpipe);
 	return r;
 }

@@ -476,7 +476,6 @@ static int serve(subproc_set *set, int timeout_ms)
 	struct cmd_sigpipe sp;
 	int64_t now, due;
 	int n, t = timeout_ms;
-	bool blocked;
 
 	start_queued(set);
 	if (set->done.n > 0 || set->running == 0)
@@ -495,8 +494,8 @@ static int serve(subproc_set *set, int timeout_ms)
 	/* Writes to a child that stopped reading raise SIGPIPE in this
 	 * thread: blocked here while a stdin is written, and consumed when
 	 * ours. */
-	blocked = set->feeding > 0;
-	if (blocked)
+	sp.active = false;
+	if (set->feeding > 0)
 		cmd_sigpipe_block(&sp);
 	set->wrote_epipe = false;
 	set->ndue = 0;
@@ -511,10 +510,8 @@ static int serve(subproc_set *set, int timeout_ms)
 	for (size_t i = 0; i < set->ndue; i++)
 		step(set, set->due[i], now);
 	set->ndue = 0;
-	if (blocked) {
-		sp.caused = set->wrote_epipe;
-		cmd_sigpipe_restore(&sp);
-	}
+	sp.caused = set->wrote_epipe;
+	cmd_sigpipe_restore(&sp);
 	start_queued(set);
 	arm(set);
 	return 0;

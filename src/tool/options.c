@@ -267,8 +267,8 @@ bad:
 }
 
 /* long long, so that a 32-bit id's range fits where long is 32 bits. */
-static int parse_long(const char *opt, const char *s, int base, long long min, long long max,
-                      long long *out)
+int tool_parse_long(const char *opt, const char *s, int base, long long min, long long max,
+                    long long *out)
 {
 	char *end;
 	long long v;
@@ -419,7 +419,7 @@ static int parse_gid(const char *opt, const char *s, gid_t *out)
 	long long v;
 
 	if (is_number(s))
-		return parse_long(opt, s, 10, 0, (long long)UINT32_MAX - 1, &v) < 0
+		return tool_parse_long(opt, s, 10, 0, (long long)UINT32_MAX - 1, &v) < 0
 		               ? -1
 		               : (*out = (gid_t)v, 0);
 	errno = 0;
@@ -501,8 +501,8 @@ static int resolve_credentials(struct tool_opts *o)
 	if (o->user != NULL) {
 		errno = 0;
 		if (is_number(o->user)) {
-			if (parse_long(o->user_opt, o->user, 10, 0, (long long)UINT32_MAX - 1, &v) <
-			    0)
+			if (tool_parse_long(o->user_opt, o->user, 10, 0, (long long)UINT32_MAX - 1,
+			                    &v) < 0)
 				return -1;
 			o->uid = (uid_t)v;
 			errno = 0;
@@ -744,7 +744,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 				return -1;
 			break;
 		case OPT_UMASK:
-			if (parse_long("--umask", optarg, 8, 0, 0777, &v) < 0)
+			if (tool_parse_long("--umask", optarg, 8, 0, 0777, &v) < 0)
 				return -1;
 			o->umask = (mode_t)v;
 			o->has_umask = true;
@@ -768,7 +768,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			break;
 		case OPT_KEEPFD: {
 			int *slot;
-			if (parse_long("--keep-fd", optarg, 10, 0, INT_MAX, &v) < 0)
+			if (tool_parse_long("--keep-fd", optarg, 10, 0, INT_MAX, &v) < 0)
 				return -1;
 			if (v < 3) {
 				tool_error("--keep-fd %lld: fds 0, 1 and 2 are set with --stdin, "

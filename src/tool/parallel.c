@@ -59,7 +59,7 @@ static const char usage[] =
 	"101 for more, 255 for an error of subproc itself.\n";
 
 struct par_opts {
-	long jobs;
+	long long jobs;
 	bool null, keep_order, line_buffer, json;
 	int timeout_ms;
 	int halt; /* 0 never, 1 soon, 2 now */
@@ -86,7 +86,7 @@ struct job {
 	bool finished;
 	bool timed_out;
 	subproc_done done;
-	struct job *next; /* in input order, while not printed */
+	struct job *next, **pprev; /* in input order, while not printed */
 };
 
 struct par {
@@ -105,34 +105,10 @@ struct par {
 	double t0, shown; /* the start, and the last progress line */
 };
 
-static volatile sig_atomic_t got_signal;
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-
-	got_signal = sig;
-	(void)!write(sig_pipe[1], "", 1);
-	errno = saved;
-}
-
-static int catch_signals(void)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction sa;
-
-	if (subproc_pipe(sig_pipe, O_NONBLOCK) < 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		if (sigaction(sigs[i], &sa, NULL) < 0)
-			return -1;
-	}
-	return 0;
-}
+/* The signal to stop the jobs with and die of: one caught (SIGINT,
+ * SIGTERM, SIGHUP, SIGQUIT, through the tool's self-pipe), or SIGPIPE once
+ * nobody reads our output. */
+static int stop_signal;
 
 static void write_all(int fd, const char *p, size_t n)
 {
@@ -144,8 +120,8 @@ static void write_all(int fd, const char *p, size_t n)
 		if (w < 0) {
 			/* Nobody reads our output any more (`| head`): the jobs
 			 * are stopped and we die of SIGPIPE, as a writer would. */
-			if (errno == EPIPE && got_signal == 0)
-				got_signal = SIGPIPE;
+			if (errno == EPIPE && stop_signal == 0)
+				stop_signal = SIGPIPE;
 			return;
 		}
 		p += w;
@@ -333,6 +309,17 @@ static void job_free(struct job *j)
 	free(j);
 }
 
+/* Takes j out of the input-order list, in constant time (with -j 0 the
+ * list holds every job). */
+static void unlink_job(struct par *p, struct job *j)
+{
+	*j->pprev = j->next;
+	if (j->next != NULL)
+		j->next->pprev = j->pprev;
+	else
+		p->tail = j->pprev;
+}
+
 /* Prints what may be printed: every finished job at the head of the
  * input order (with --keep-order), then the lines the new head has. */
 static void release(struct par *p)
@@ -340,9 +327,7 @@ static void release(struct par *p)
 	while (p->head != NULL && p->head->finished) {
 		struct job *j = p->head;
 
-		p->head = j->next;
-		if (p->head == NULL)
-			p->tail = &p->head;
+		unlink_job(p, j);
 		print_job(j);
 		job_free(j);
 	}
@@ -465,6 +450,7 @@ static int add_job(struct par *p)
 		subproc_cmd_timeout(cmd, p->o.timeout_ms, SIGTERM, TERM_GRACE_MS);
 	if ((r = subproc_set_add(p->set, cmd, NULL, 0, j)) < 0)
 		goto fail;
+	j->pprev = p->tail;
 	*p->tail = j;
 	p->tail = &j->next;
 	p->started++;
@@ -530,13 +516,7 @@ static void ended(struct par *p, const subproc_done *d)
 	}
 	if (!p->o.keep_order) {
 		/* Out of the input order list at once: printed now. */
-		struct job **q = &p->head;
-
-		while (*q != j)
-			q = &(*q)->next;
-		*q = j->next;
-		if (p->tail == &j->next)
-			p->tail = q;
+		unlink_job(p, j);
 		print_job(j);
 		job_free(j);
 	} else {
@@ -559,31 +539,11 @@ static int take(struct par *p, subproc_done *d)
 	if (r != -EAGAIN)
 		return r;
 	struct pollfd pfd[2] = {{.fd = p->setfd, .events = POLLIN},
-	                        {.fd = sig_pipe[0], .events = POLLIN}};
+	                        {.fd = tool_signal_fd(), .events = POLLIN}};
 	if (poll(pfd, 2, p->progress ? 1000 : -1) < 0 && errno != EINTR)
 		return -errno;
-	if (pfd[1].revents != 0) {
-		char buf[16];
-		while (read(sig_pipe[0], buf, sizeof buf) > 0)
-			;
-	}
 	r = subproc_set_dispatch(p->set);
 	return r < 0 && r != -EINTR ? r : 1;
-}
-
-static int parse_jobs(const char *s, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || v < 0 || errno != 0) {
-		tool_error("parallel: --jobs: not a number of jobs: '%s'", s);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static int parse_halt(const char *s, struct par_opts *o)
@@ -640,7 +600,8 @@ static int parse(int argc, char **argv, struct par_opts *o)
 	while ((c = getopt_long(argc, argv, "+:j:0kh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			if (parse_jobs(optarg, &o->jobs) < 0)
+			if (tool_parse_long("parallel: --jobs", optarg, 10, 0, INT_MAX, &o->jobs) <
+			    0)
 				return -1;
 			break;
 		case '0':
@@ -732,8 +693,8 @@ int tool_parallel(int argc, char **argv)
 		fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n",
 		      p.joblog);
 	}
-	if ((p.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 || catch_signals() < 0 ||
-	    (r = subproc_set_new(&p.set)) < 0) {
+	if ((p.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 || tool_signals_init(0) < 0 ||
+	    signal(SIGPIPE, SIG_IGN) == SIG_ERR || (r = subproc_set_new(&p.set)) < 0) {
 		tool_error("parallel: setting up: %s", subproc_strerror(r < 0 ? r : -errno));
 		status = PAR_ERROR;
 		goto out;
@@ -754,9 +715,12 @@ int tool_parallel(int argc, char **argv)
 				break;
 			}
 		}
-		if (got_signal != 0 && !p.stopping) {
+		for (int sig; (sig = tool_signal_take()) != 0;)
+			if (stop_signal == 0)
+				stop_signal = sig;
+		if (stop_signal != 0 && !p.stopping) {
 			p.stopping = true;
-			subproc_set_stop(p.set, got_signal);
+			subproc_set_stop(p.set, stop_signal);
 		}
 		if (subproc_set_len(p.set) == 0 && (p.input_done || p.halting || p.stopping))
 			break;
@@ -788,11 +752,11 @@ out:
 		tool_error("parallel: --joblog %s: %s", p.o.joblog, subproc_strerror(-errno));
 		status = PAR_ERROR;
 	}
-	if (got_signal != 0) {
+	if (stop_signal != 0) {
 		/* Die of it, as the jobs did. */
 		fflush(stdout);
-		signal(got_signal, SIG_DFL);
-		raise(got_signal);
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
 	}
 	return status;
 }

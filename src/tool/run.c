@@ -59,10 +59,22 @@ int tool_signals_init(int also)
 	}
 	/* The timeout's own signal too, as timeout does; never those that
 	 * cannot be caught, nor SIGCHLD, whose default is to ignore. */
-	if (also != SIGKILL && also != SIGSTOP && also != SIGCHLD && also != SIGCONT &&
+	if (also > 0 && also != SIGKILL && also != SIGSTOP && also != SIGCHLD && also != SIGCONT &&
 	    catch_signal(also) < 0)
 		return -1;
 	return 0;
+}
+
+int tool_signal_fd(void)
+{
+	return sig_pipe[0];
+}
+
+int tool_signal_take(void)
+{
+	unsigned char b;
+
+	return read(sig_pipe[0], &b, 1) == 1 ? b : 0;
 }
 
 double tool_now(void)

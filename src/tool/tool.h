@@ -82,6 +82,9 @@ bool tool_is_separator(char **arg);
  * least 1 for any positive one). Returns 0, or -1 after an error naming
  * `opt`. */
 int tool_parse_duration(const char *opt, const char *s, int *ms);
+/* A number in [min, max] in `base`; -1 after an error naming `opt`. */
+int tool_parse_long(const char *opt, const char *s, int base, long long min, long long max,
+                    long long *out);
 
 /* Reports what a quiet getopt_long (opterr 0, optstring "+:...") refused
  * in argv of subcommand `cmd`, whose long options are `opts`: c is its
@@ -95,8 +98,13 @@ void tool_start_error(const subproc_error *err);
 /* The exit status for a failed start: 126, 127 or 125. */
 int tool_start_exit(const subproc_error *err);
 /* Catches the signals to pass on to the child: SIGINT, SIGTERM, SIGHUP,
- * SIGQUIT and `also` (the timeout's signal). Returns 0 or -1. */
+ * SIGQUIT and `also` (the timeout's signal; 0 for none). Each caught one
+ * is written to a non-blocking self-pipe. Returns 0 or -1. */
 int tool_signals_init(int also);
+/* The self-pipe's read end, readable once a caught signal came. */
+int tool_signal_fd(void);
+/* The next caught signal from the self-pipe, or 0 when none is waiting. */
+int tool_signal_take(void);
 
 /* Seconds since an arbitrary start (CLOCK_MONOTONIC). */
 double tool_now(void);
