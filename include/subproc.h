@@ -1016,10 +1016,10 @@ SUBPROC_API subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl);
 /* back in the order they end (ninja's SubprocessSet, make -j, xargs -P).   */
 /* One thread drives a set; no thread per child and no SIGCHLD handler: a   */
 /* set watches every child's pidfd and pipes in one epoll instance (a       */
-/* wake-up costs the same however many commands it holds), and looks at a   */
-/* child without a pidfd (the fork path on an old kernel, the portable      */
-/* build) every 1 to 50 ms. Each command's I/O, timeout, output limit and   */
-/* stop are served as communicate serves them.                              */
+/* wake-up works on the commands that had an event, not on all it holds),   */
+/* and looks at a child without a pidfd (the fork path on an old kernel,    */
+/* the portable build) every 1 to 50 ms. Each command's I/O, timeout,       */
+/* output limit and stop are served as communicate serves them.             */
 /* ------------------------------------------------------------------------ */
 
 /** A set of commands. Opaque. */

@@ -23,7 +23,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -544,6 +546,131 @@ static void test_fault_read_in_communicate(void **state)
 	}
 }
 
+static subproc_cmd *set_sh(const char *script)
+{
+	subproc_cmd *cmd = NULL;
+
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS("/bin/sh", "-c", script)), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE), 0);
+	return cmd;
+}
+
+static void set_done_free(subproc_done *d)
+{
+	subproc_output_free(&d->out);
+	subproc_output_free(&d->err);
+	subproc_cmd_free(d->cmd);
+}
+
+/* A read that fails in a set ends that command alone, with the read's
+ * errno as its result (reaped, as communicate reaps it); the others finish
+ * whole, and nothing leaks. */
+static void test_fault_set_read(void **state)
+{
+	int before = fd_count(), failed = 0, got = 0;
+	subproc_set *set = NULL;
+	subproc_done d;
+
+	(void)state;
+	assert_int_equal(subproc_set_new(&set), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(subproc_set_add(set, set_sh("echo hi"), NULL, 0, NULL), 0);
+	fault_arm(FAULT_READ, 1, EIO);
+	while (subproc_set_next(set, &d, -1) == 0) {
+		got++;
+		assert_true(d.reaped);
+		if (d.result == -EIO) {
+			failed++;
+			assert_int_equal(d.error.code, -EIO);
+			assert_int_equal(d.error.step, SUBPROC_STEP_NONE);
+		} else {
+			assert_int_equal(d.result, 0);
+			assert_int_equal(d.out.len, 3);
+			assert_memory_equal(d.out.data, "hi\n", 3);
+		}
+		set_done_free(&d);
+	}
+	assert_int_equal(fault_disarm(), 1);
+	assert_int_equal(got, 3);
+	assert_int_equal(failed, 1);
+	subproc_set_free(set);
+	assert_int_equal(fd_count(), before);
+	assert_true(no_children());
+}
+
+/* Out of memory in a set: subproc_set_new fails whole, and subproc_set_add
+ * leaves the command the caller's, to add again. */
+static void test_fault_set_enomem(void **state)
+{
+	int before = fd_count();
+	subproc_set *set = (subproc_set *)&set;
+	subproc_cmd *cmd = set_sh("echo hi");
+	subproc_done d;
+	int r = -ENOMEM, failures = 0;
+
+	(void)state;
+	fault_arm(FAULT_CALLOC, 1, ENOMEM);
+	assert_int_equal(subproc_set_new(&set), -ENOMEM);
+	assert_int_equal(fault_disarm(), 1);
+	assert_null(set);
+	assert_int_equal(fd_count(), before);
+	assert_int_equal(subproc_set_new(&set), 0);
+	/* Each allocation add makes, failed in turn, until one add works. */
+	for (int nth = 1; r == -ENOMEM && nth < 16; nth++) {
+		fault_arm(FAULT_CALLOC, nth, ENOMEM);
+		r = subproc_set_add(set, cmd, NULL, 0, NULL);
+		if (fault_disarm() == 0)
+			break;
+		assert_int_equal(r, -ENOMEM);
+		assert_int_equal(subproc_set_len(set), 0);
+		failures++;
+	}
+	assert_true(failures >= 1);
+	if (r == -ENOMEM)
+		r = subproc_set_add(set, cmd, NULL, 0, NULL);
+	assert_int_equal(r, 0);
+	assert_int_equal(subproc_set_next(set, &d, -1), 0);
+	assert_ptr_equal(d.cmd, cmd);
+	assert_int_equal(d.result, 0);
+	set_done_free(&d);
+	subproc_set_free(set);
+	assert_int_equal(fd_count(), before);
+}
+
+/* A wake-up works on the commands that had an event, not on every one that
+ * waits: with 100 commands idle on captured pipes, the one that ends costs
+ * a handful of reads (its own output and end), never one per command. */
+static void test_fault_set_wakeup_reads(void **state)
+{
+	subproc_set *set = NULL;
+	subproc_cmd *quick = set_sh("printf x");
+	subproc_done d;
+	int reads;
+
+	(void)state;
+	assert_int_equal(subproc_set_new(&set), 0);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(subproc_set_add(set, set_sh("exec sleep 100"), NULL, 0, NULL), 0);
+	while (subproc_set_running(set) < 100)
+		assert_int_equal(subproc_set_dispatch(set), 0);
+	assert_int_equal(subproc_set_add(set, quick, NULL, 0, quick), 0);
+	/* Armed past any count reached: it counts, never fails. */
+	fault_arm(FAULT_READ, INT_MAX, 0);
+	assert_int_equal(subproc_set_next(set, &d, -1), 0);
+	reads = fault.calls;
+	fault_disarm();
+	assert_ptr_equal(d.ctx, quick);
+	assert_int_equal(d.out.len, 1);
+	set_done_free(&d);
+	printf("# reads for one command's end among 100: %d\n", reads);
+	assert_true(reads >= 2 && reads <= 10);
+	assert_int_equal(subproc_set_stop(set, SIGKILL), 0);
+	while (subproc_set_next(set, &d, -1) == 0)
+		set_done_free(&d);
+	subproc_set_free(set);
+	assert_true(no_children());
+}
+
 /* A failure after a start that worked (poll, read) is no start step: err
  * holds the call's code and nothing of an earlier failure. A pipe between
  * two stages that cannot be made is step "pipe". */
@@ -1059,4 +1186,6 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_unshare_files_enomem),
           cmocka_unit_test(test_fault_stop_in_every_order),
           cmocka_unit_test(test_fault_err_after_io_failure),
-          cmocka_unit_test(test_fault_enomem_out_and_ownership))
+          cmocka_unit_test(test_fault_enomem_out_and_ownership),
+          cmocka_unit_test(test_fault_set_read), cmocka_unit_test(test_fault_set_enomem),
+          cmocka_unit_test(test_fault_set_wakeup_reads))

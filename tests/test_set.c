@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,6 +96,15 @@ static void check_mixed(const subproc_done *d, int i)
 	assert_string_equal(d->err.data, want);
 }
 
+static void sigchld_is_default(void)
+{
+	struct sigaction sa;
+
+	assert_int_equal(sigaction(SIGCHLD, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_DFL);
+	assert_false(sa.sa_flags & SA_SIGINFO);
+}
+
 /* Runs `n` mixed jobs at most `limit` at once (0: all at once) and checks
  * every output whole and attributed, every job handed back once, and
  * nothing left behind. */
@@ -107,6 +117,7 @@ static void run_mixed(int n, size_t limit)
 	int got = 0;
 
 	assert_non_null(seen);
+	sigchld_is_default();
 	for (int i = 0; i < n; i++) {
 		char arg[16];
 
@@ -119,6 +130,8 @@ static void run_mixed(int n, size_t limit)
 	while (subproc_set_next(set, &d, -1) == 0) {
 		int i = (int)(intptr_t)d.ctx;
 
+		if (got == n / 2)
+			sigchld_is_default();
 		assert_true(i >= 0 && i < n);
 		assert_false(seen[i]);
 		seen[i] = 1;
@@ -127,6 +140,8 @@ static void run_mixed(int n, size_t limit)
 		assert_true(limit == 0 || subproc_set_running(set) <= limit);
 		done_free(&d);
 	}
+	/* No SIGCHLD handler, while running or after. */
+	sigchld_is_default();
 	assert_int_equal(got, n);
 	assert_int_equal(subproc_set_next(set, &d, 0), -ECHILD);
 	assert_int_equal(subproc_set_len(set), 0);
@@ -346,8 +361,15 @@ static void test_set_external_loop(void **state)
 
 		assert_int_equal(poll(&pfd, 1, 60000), 1);
 		wakeups++;
-		assert_true(subproc_set_dispatch(set) >= 0);
+		int ready, taken = 0, waiting = subproc_set_dispatch(set);
+
+		assert_true(waiting >= 0);
+		/* A finished command waiting to be taken keeps the fd
+		 * readable: a loop that polls before next misses nothing. */
+		pfd.revents = 0;
+		ready = poll(&pfd, 1, 0);
 		while ((r = subproc_set_next(set, &d, 0)) == 0) {
+			taken++;
 			if (d.ctx == NULL) {
 				assert_int_equal(d.result, -ETIMEDOUT);
 				assert_int_equal(subproc_status_signal(d.status.status), SIGKILL);
@@ -358,10 +380,36 @@ static void test_set_external_loop(void **state)
 			done++;
 		}
 		assert_int_equal(r, done < 6 ? -EAGAIN : -ECHILD);
+		/* next serves too: more may have ended since dispatch. */
+		assert_true(taken >= waiting);
+		if (waiting > 0)
+			assert_int_equal(ready, 1);
 		assert_true(subproc_set_running(set) <= 2);
 	}
 	assert_true(wakeups >= 2);
 	assert_true(mono_ms() - t0 < 50000);
+	/* Level-triggered: readable for as long as a done command waits, and
+	 * quiet once it is taken and nothing else is due. */
+	assert_int_equal(subproc_set_add(set, sh_piped("exit 0", ""), NULL, 0, NULL), 0);
+	for (int n = 0; n == 0;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		assert_int_equal(poll(&pfd, 1, 60000), 1);
+		assert_true((n = subproc_set_dispatch(set)) >= 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		assert_int_equal(poll(&pfd, 1, 0), 1);
+	}
+	{
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		subproc_done d;
+
+		assert_int_equal(subproc_set_next(set, &d, 0), 0);
+		done_free(&d);
+		assert_int_equal(poll(&pfd, 1, 0), 0);
+	}
 	subproc_set_free(set);
 	assert_true(no_children());
 }
@@ -512,6 +560,69 @@ static int check_without_pidfd(void *arg)
 	return 0;
 }
 
+/* A full fd table: each command that needs an fd it cannot have is handed
+ * back with -EMFILE (its step named when it failed in the start), none is
+ * lost or left running, nothing leaks, and the set works again once fds
+ * are free. */
+static int check_full_fd_table(void *arg)
+{
+	struct rlimit old, low;
+	subproc_set *set = NULL;
+	subproc_cmd *cmd = NULL;
+	subproc_done d;
+	int fill[256], nfill = 0, before, got = 0;
+	char text[256];
+
+	(void)arg;
+	CHECK(subproc_set_new(&set) == 0);
+	before = fd_count();
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 64;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	while (nfill < 256 && (fill[nfill] = dup(0)) >= 0)
+		nfill++;
+	CHECK(errno == EMFILE);
+	/* Piped, and not: the pidfd is an fd too. */
+	CHECK(subproc_cmd_new(&cmd, ARGS(SH, "-c", "echo hi")) == 0);
+	CHECK(subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE) == 0);
+	CHECK(subproc_set_add(set, cmd, NULL, 0, NULL) == 0);
+	CHECK(subproc_cmd_new(&cmd, ARGS(SH, "-c", "exit 3")) == 0);
+	CHECK(subproc_set_add(set, cmd, NULL, 0, NULL) == 0);
+	while (subproc_set_next(set, &d, -1) == 0) {
+		subproc_error_format(&d.error, text, sizeof text);
+		if (d.result < 0) {
+			CHECK(d.result == -EMFILE);
+			CHECK(d.error.code == -EMFILE);
+			CHECK(!d.reaped);
+		} else {
+			/* Started after all (without a pidfd): it ran whole. */
+			CHECK(d.reaped && subproc_status_exit_code(d.status.status) == 3);
+		}
+		printf("# full fd table: result %d: %s\n", d.result, text);
+		done_free(&d);
+		got++;
+	}
+	CHECK(got == 2);
+	while (nfill > 0)
+		close(fill[--nfill]);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK(fd_count() == before);
+	CHECK(subproc_set_add(set, sh_piped("echo $1", "again"), NULL, 0, NULL) == 0);
+	CHECK(subproc_set_next(set, &d, -1) == 0);
+	CHECK(d.result == 0 && d.out.len == 6 && memcmp(d.out.data, "again\n", 6) == 0);
+	done_free(&d);
+	subproc_set_free(set);
+	CHECK(no_children());
+	return 0;
+}
+
+static void test_set_full_fd_table(void **state)
+{
+	(void)state;
+	assert_forked(check_full_fd_table, NULL);
+}
+
 static void test_set_without_pidfd(void **state)
 {
 	(void)state;
@@ -658,6 +769,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_set_streams_to_callback),
 		cmocka_unit_test(test_set_input),
 		cmocka_unit_test(test_set_without_pidfd),
+		cmocka_unit_test(test_set_full_fd_table),
 		cmocka_unit_test(test_set_new_refused),
 		cmocka_unit_test(test_set_free_in_any_state),
 		cmocka_unit_test(test_set_refuses),

@@ -317,9 +317,94 @@ static void test_parallel_json(void **state)
 	assert_true(json_get(j, "runtime")->number >= 0);
 	json_free(j);
 	result_free(&r);
+	/* A job that could not start: no pid, and the start error's step. */
+	par(&r, ARGS("parallel", "--json", "/nonexistent/prog", ":::", "x"), NULL);
+	assert_int_equal(r.code, 1);
+	assert_non_null(j = json_parse(r.out.data));
+	assert_true(json_get(j, "pid")->type == JSON_NULL);
+	assert_true(json_get(j, "exit_code")->type == JSON_NULL);
+	assert_string_equal(json_get(json_get(j, "error"), "step")->string, "execve");
+	assert_string_equal(json_get(json_get(j, "error"), "errno")->string, "ENOENT");
+	assert_string_equal(json_get(json_get(j, "error"), "path")->string, "/nonexistent/prog");
+	json_free(j);
+	result_free(&r);
 	par(&r, ARGS("parallel", "--json", "--lb", "echo", ":::", "x"), NULL);
 	assert_int_equal(r.code, 255);
 	result_free(&r);
+}
+
+/* The joblog of jobs their --timeout killed, as GNU parallel writes it:
+ * Exitval -1, and Signal 15, or 9 for a job that ignored SIGTERM and was
+ * killed after the grace period. Compared with GNU parallel's own. */
+static void timeout_joblog(const char *prog, const char *log, long codes[2], long sigs[2])
+{
+	const char *script = "if [ $1 = t ]; then trap '' TERM; fi; exec sleep 100";
+	const char *argv[] = {prog,  "-q",       "-k", "-j",      "2",  "--timeout",
+	                      "0.3", "--joblog", log,  "/bin/sh", "-c", script,
+	                      "sh",  ":::",      "s",  "t",       NULL};
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	char line[512];
+	FILE *f;
+	int n = 0;
+
+	/* Ours takes no -q: it never runs a shell. */
+	if (strcmp(prog, TOOL) == 0)
+		argv[1] = "parallel";
+	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+	assert_int_equal(subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_NULL), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 2);
+	subproc_cmd_free(cmd);
+	assert_non_null(f = fopen(log, "r"));
+	assert_non_null(fgets(line, sizeof line, f));
+	while (fgets(line, sizeof line, f) != NULL) {
+		long seq;
+		double start, runtime;
+
+		assert_int_equal(sscanf(line, "%ld\t:\t%lf\t%lf\t0\t0\t%ld\t%ld", &seq, &start,
+		                        &runtime, &codes[n], &sigs[n]),
+		                 5);
+		assert_true(seq == 1 || seq == 2);
+		/* Lines come in the order jobs end: put them in input order. */
+		if (seq == 1 && n == 1) {
+			long c = codes[0], s = sigs[0];
+
+			codes[0] = codes[1], sigs[0] = sigs[1];
+			codes[1] = c, sigs[1] = s;
+		}
+		n++;
+	}
+	assert_int_equal(n, 2);
+	fclose(f);
+}
+
+static void test_parallel_timeout_joblog(void **state)
+{
+	char *dir = tempdir_make(), log[4300];
+	long codes[2], sigs[2], gcodes[2], gsigs[2];
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(log, sizeof log, "%s/ours", dir);
+	timeout_joblog(TOOL, log, codes, sigs);
+	assert_int_equal(codes[0], -1);
+	assert_int_equal(sigs[0], SIGTERM);
+	assert_int_equal(codes[1], -1);
+	assert_int_equal(sigs[1], SIGKILL);
+	if (access("/usr/bin/parallel", X_OK) != 0) {
+		tempdir_remove(dir);
+		skip_because("GNU parallel is not installed (Debian package parallel): ours "
+		             "checked alone");
+	}
+	snprintf(log, sizeof log, "%s/gnu", dir);
+	timeout_joblog("/usr/bin/parallel", log, gcodes, gsigs);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(codes[i], gcodes[i]);
+		assert_int_equal(sigs[i], gsigs[i]);
+	}
+	tempdir_remove(dir);
 }
 
 /* -j counted from the children's side (the probe's --gate): never more,
@@ -547,6 +632,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_parallel_halt),
 		cmocka_unit_test(test_parallel_joblog),
 		cmocka_unit_test(test_parallel_json),
+		cmocka_unit_test(test_parallel_timeout_joblog),
 		cmocka_unit_test(test_parallel_jobs_limit_from_child_side),
 		cmocka_unit_test(test_parallel_passes_signals_on),
 		cmocka_unit_test(test_parallel_stdout_closed),
