@@ -8,7 +8,8 @@
  * Two ways in, because the library makes two kinds of calls:
  *
  *   - libc calls made from the static library (clone, fork, pipe2, poll,
- *     read, write, open, and the allocations calloc, realloc and strdup)
+ *     read, write, open, madvise, and the allocations calloc, realloc and
+ *     strdup)
  *     are linked with -Wl,--wrap=NAME (tests/CMakeLists.txt),
  *     so they reach the __wrap_NAME functions below, which fail the Nth call
  *     after a fault is armed and pass every other call on;
@@ -64,6 +65,7 @@ enum fault_call {
 	FAULT_READ,
 	FAULT_WRITE,
 	FAULT_OPEN,
+	FAULT_MADVISE,
 	FAULT_CALLOC,
 	FAULT_REALLOC,
 	FAULT_STRDUP
@@ -112,6 +114,7 @@ int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
 ssize_t __real_read(int fd, void *buf, size_t n);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_open(const char *path, int flags, ...);
+int __real_madvise(void *addr, size_t len, int advice);
 
 pid_t __wrap_fork(void);
 int __wrap_pipe2(int fds[2], int flags);
@@ -119,6 +122,7 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 int __wrap_open(const char *path, int flags, ...);
+int __wrap_madvise(void *addr, size_t len, int advice);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
 char *__real_strdup(const char *s);
@@ -193,6 +197,11 @@ ssize_t __wrap_read(int fd, void *buf, size_t n)
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
 	return fault_hit(FAULT_WRITE) ? -1 : __real_write(fd, buf, n);
+}
+
+int __wrap_madvise(void *addr, size_t len, int advice)
+{
+	return fault_hit(FAULT_MADVISE) ? -1 : __real_madvise(addr, len, advice);
 }
 
 int __wrap_open(const char *path, int flags, ...)
@@ -669,6 +678,55 @@ static void test_fault_set_wakeup_reads(void **state)
 		set_done_free(&d);
 	subproc_set_free(set);
 	assert_true(no_children());
+}
+
+/* `seq 1 N` as text, to compare a capture with. */
+static char *seq_text(int n, size_t *len)
+{
+	size_t cap = (size_t)n * 8 + 16, k = 0;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	for (int i = 1; i <= n; i++)
+		k += (size_t)snprintf(t + k, cap - k, "%d\n", i);
+	*len = k;
+	return t;
+}
+
+/* A big capture faults its buffer in ahead of each read (madvise
+ * MADV_POPULATE_WRITE); refused, as on a kernel before 5.14 or under a
+ * seccomp filter, it is asked once per stream and the capture is the same
+ * bytes. */
+static void test_fault_madvise_prefault(void **state)
+{
+	size_t len;
+	char *want = seq_text(1500000, &len);
+
+	(void)state;
+	for (int refuse = 0; refuse < 2; refuse++) {
+		subproc_cmd *cmd = NULL;
+		subproc_output out = {0};
+		subproc_status st;
+		int calls;
+
+		assert_int_equal(subproc_cmd_new(&cmd, ARGS("seq", "1", "1500000")), 0);
+		fault_arm(FAULT_MADVISE, refuse ? 1 : INT_MAX, EINVAL);
+		assert_int_equal(subproc_cmd_output(cmd, &out, NULL, &st, NULL), 0);
+		calls = fault.calls;
+		assert_int_equal(fault_disarm(), refuse);
+		printf("# madvise calls for %zu bytes%s: %d\n", len, refuse ? ", refused" : "",
+		       calls);
+		if (refuse)
+			assert_int_equal(calls, 1);
+		else
+			assert_true(calls >= 2);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		assert_int_equal(out.len, len);
+		assert_memory_equal(out.data, want, len);
+		subproc_output_free(&out);
+		subproc_cmd_free(cmd);
+	}
+	free(want);
 }
 
 /* A failure after a start that worked (poll, read) is no start step: err
@@ -1188,4 +1246,5 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_err_after_io_failure),
           cmocka_unit_test(test_fault_enomem_out_and_ownership),
           cmocka_unit_test(test_fault_set_read), cmocka_unit_test(test_fault_set_enomem),
-          cmocka_unit_test(test_fault_set_wakeup_reads))
+          cmocka_unit_test(test_fault_set_wakeup_reads),
+          cmocka_unit_test(test_fault_madvise_prefault))

@@ -137,6 +137,8 @@ struct cmd_sink {
 	int policy;
 	bool over;             /* SUBPROC_LIMIT_FAIL and the limit was passed */
 	bool grown;            /* the pipe was asked to grow (communicate.c) */
+	bool noprefault;       /* MADV_POPULATE_WRITE was refused */
+	size_t ready;          /* out->data's pages below this are faulted in */
 	size_t seen;           /* bytes read from the stream, dropped ones too */
 	char *discard;         /* where a stream nobody captures is read; on the heap,
 	                          for callers on small thread stacks */
