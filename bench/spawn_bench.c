@@ -714,14 +714,19 @@ static void targets(FILE *f, const struct rss_result *rss)
 	const struct result *p4 = report_find("threads", "exit", "glibc-posix_spawn", 4);
 	const struct result *cs = report_find("capture", "child_io", "subproc-cmd_output", 1);
 	const struct result *cr = report_find("capture", "child_io", "raw-read-loop", 1);
-	const char *best_peer = NULL;
-	double best = 0;
+	const struct result *ms = report_find("communicate", "child_io", "subproc-communicate", 1);
+	const char *best_peer = NULL, *best_cpeer = NULL;
+	double best = 0, cbest = 0;
 	bool have;
 
 	for (size_t i = 0; i < npeers; i++) {
 		const struct result *r = report_find("capture", "child_io", peers[i].name, 1);
+		const struct result *c = report_find("communicate", "child_io", peers[i].name, 1);
+
 		if (r != NULL && r->mib_s > best)
 			best = r->mib_s, best_peer = peers[i].name;
+		if (c != NULL && c->mib_s > cbest)
+			cbest = c->mib_s, best_cpeer = peers[i].name;
 	}
 
 	fprintf(f, "## Targets\n\n| target | measured | verdict |\n| --- | --- | --- |\n");
@@ -777,17 +782,25 @@ static void targets(FILE *f, const struct rss_result *rss)
 	        fs, sp, have ? fs / sp : 0, rf, raw > 0 ? rf / raw : 0, ru, raw > 0 ? ru / raw : 0,
 	        verdict(have, have && fs / sp <= 1.5));
 	have = cs != NULL && cr != NULL && cs->mib_s > 0 && cr->mib_s > 0;
+	/* The raw loop reads a default pipe 64 KiB at a time: the speed of
+	 * capture before pipes grew. */
 	fprintf(f,
-	        "| capture 256 MiB: >= 0.95x the raw C read loop | %.0f MiB/s vs %.0f MiB/s = "
+	        "| capture 256 MiB: >= 2x a plain 64 KiB read loop | %.0f MiB/s vs %.0f MiB/s = "
 	        "%.2fx | %s |\n",
 	        have ? cs->mib_s : 0, have ? cr->mib_s : 0, have ? cs->mib_s / cr->mib_s : 0,
-	        verdict(have, have && cs->mib_s / cr->mib_s >= 0.95));
+	        verdict(have, have && cs->mib_s / cr->mib_s >= 2));
 	have = cs != NULL && cs->mib_s > 0 && best_peer != NULL;
 	fprintf(f,
 	        "| capture: faster than every peer's capture call | %.0f MiB/s vs best peer "
 	        "%s %.0f MiB/s | %s |\n",
 	        cs ? cs->mib_s : 0, best_peer ? best_peer : "(none)", best,
 	        verdict(have, have && cs->mib_s > best));
+	have = ms != NULL && ms->mib_s > 0 && best_cpeer != NULL;
+	fprintf(f,
+	        "| communicate 64 MiB both ways: faster than every peer | %.0f MiB/s vs best peer "
+	        "%s %.0f MiB/s | %s |\n",
+	        ms ? ms->mib_s : 0, best_cpeer ? best_cpeer : "(none)", cbest,
+	        verdict(have, have && ms->mib_s > cbest));
 	for (int k = 0; k < 2; k++) {
 		const char *scen = k == 0 ? "jobs10k" : "jobs1MiB";
 		static const int js[] = {1, 2, 8};

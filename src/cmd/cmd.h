@@ -37,6 +37,7 @@
 #define cmd_now_ms subproc__cmd_now_ms
 #define cmd_outputs_empty subproc__cmd_outputs_empty
 #define cmd_prepare_pipes subproc__cmd_prepare_pipes
+#define cmd_prefault subproc__cmd_prefault
 #define stop_arm subproc__stop_arm
 #define stop_destroy subproc__stop_destroy
 #define stop_init subproc__stop_init
@@ -128,6 +129,12 @@ void poller_del(struct cmd_poller *p, int fd);
 int poller_wait(struct cmd_poller *p, struct cmd_event *ev, int max, int timeout_ms);
 /* Makes poller_fd readable at `at_ms` (cmd_now_ms's clock; -1: never). */
 void poller_arm(struct cmd_poller *p, int64_t at_ms);
+
+/* Faults in, writable, the whole pages inside [addr, addr + len) of a
+ * buffer the caller owns (memory_linux.c: madvise MADV_POPULATE_WRITE,
+ * Linux 5.14). Returns 0 or -errno: -EINVAL on an older kernel, -ENOSYS in
+ * the portable build. */
+int cmd_prefault(void *addr, size_t len);
 
 /* A stream being read into a buffer. */
 struct cmd_sink {

@@ -17,16 +17,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older libc headers lack it */
-#endif
 
 #define CHUNK 65536
 /* Once 64 KiB (the kernel's default pipe) has gone through a stream, its
@@ -119,36 +113,24 @@ static void sink_grow_pipe(struct cmd_sink *s, int fd)
 /* Faults in the buffer pages that the next `n` bytes will fill, before
  * the read: a pipe read copies under the pipe's lock, so a page fault
  * taken inside read(2) keeps the writing child waiting, while one taken
- * here overlaps with its writes (bench/: capture of 256 MiB).
- * MADV_POPULATE_WRITE is Linux 5.14's; refused (EINVAL before it, EPERM
- * under a seccomp filter, ENOMEM), the stream stops trying and reads fault
- * as they always did. */
+ * here overlaps with its writes (bench/: capture of 256 MiB). Refused
+ * (a kernel before 5.14, a seccomp filter, the portable build), the stream
+ * stops trying and its reads fault as they always did. */
 static void sink_prefault(struct cmd_sink *s, size_t n)
 {
-#ifdef __linux__
 	subproc_output *o = s->out;
-	uintptr_t page, a, e;
 	size_t from = s->ready > o->len ? s->ready : o->len, to = o->len + 2 * n;
 
 	/* Twice the read ahead, so that a child writing a page at a time
-	 * costs one madvise per read size, not one per read. */
+	 * costs one call per read size, not one per read. */
 	if (s->noprefault || from >= o->len + n)
 		return;
 	if (to > s->cap)
 		to = s->cap;
-	page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	a = ((uintptr_t)o->data + from + page - 1) & ~(page - 1);
-	e = ((uintptr_t)o->data + to) & ~(page - 1);
-	if (e <= a)
-		return;
-	if (madvise((void *)a, e - a, MADV_POPULATE_WRITE) < 0)
+	if (cmd_prefault(o->data + from, to - from) < 0)
 		s->noprefault = true;
 	else
-		s->ready = (size_t)(e - (uintptr_t)o->data);
-#else
-	(void)s;
-	(void)n;
-#endif
+		s->ready = to;
 }
 
 /* One read. Returns the bytes read, 0 at EOF, -EAGAIN when the pipe is
