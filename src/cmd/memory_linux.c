@@ -16,11 +16,12 @@
 
 int cmd_prefault(void *addr, size_t len)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)addr + page - 1) & ~(page - 1);
-	uintptr_t e = ((uintptr_t)addr + len) & ~(page - 1);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* Whole pages only: the first page boundary at or after addr. */
+	size_t head = (page - (size_t)((uintptr_t)addr % page)) % page;
+	size_t whole = len > head ? (len - head) / page * page : 0;
 
-	if (e <= a)
+	if (whole == 0)
 		return 0;
-	return madvise((void *)a, e - a, MADV_POPULATE_WRITE) < 0 ? -errno : 0;
+	return madvise((char *)addr + head, whole, MADV_POPULATE_WRITE) < 0 ? -errno : 0;
 }
