@@ -339,9 +339,11 @@ static void test_parallel_json(void **state)
 static void timeout_joblog(const char *prog, const char *log, long codes[2], long sigs[2])
 {
 	const char *script = "if [ $1 = t ]; then trap '' TERM; fi; exec sleep 100";
-	const char *argv[] = {prog,  "-q",       "-k", "-j",      "2",  "--timeout",
-	                      "0.3", "--joblog", log,  "/bin/sh", "-c", script,
-	                      "sh",  ":::",      "s",  "t",       NULL};
+	/* 3 s: each job must have reached its sleep (and its trap) first,
+	 * or a SIGKILL finds one still starting, however loaded the machine. */
+	const char *argv[] = {prog, "-q",       "-k", "-j",      "2",  "--timeout",
+	                      "3",  "--joblog", log,  "/bin/sh", "-c", script,
+	                      "sh", ":::",      "s",  "t",       NULL};
 	subproc_cmd *cmd = NULL;
 	subproc_status st;
 	char line[512];

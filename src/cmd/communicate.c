@@ -136,7 +136,7 @@ static void sink_prefault(struct cmd_sink *s, size_t n)
 /* One read. Returns the bytes read, 0 at EOF, -EAGAIN when the pipe is
  * empty, or -errno. A stream with no buffer goes to the command's output
  * callback when it has one, or is dropped. */
-static ssize_t sink_read_once(struct cmd_sink *s, int fd)
+static ssize_t sink_read_once(struct cmd_sink *s, int fd, bool *drained)
 {
 	subproc_output *o = s->out;
 	/* Under a limit the bytes past it are slid or cut after each read,
@@ -166,20 +166,24 @@ static ssize_t sink_read_once(struct cmd_sink *s, int fd)
 	}
 	if (n < 0)
 		return errno == EINTR ? -EAGAIN : -errno;
+	*drained = (size_t)n < (o == NULL ? CHUNK : want);
 	s->seen += (size_t)n;
 	if (s->seen >= CHUNK)
 		sink_grow_pipe(s, fd);
 	return n;
 }
 
-/* Reads what `fd` has, until the pipe is empty (or READS_PER_WAKE reads).
+/* Reads what `fd` has, until the pipe is empty (a short read says so,
+ * without a read more to meet EAGAIN) or READS_PER_WAKE reads.
  * Returns 1 while open, 0 at EOF, or -errno. A stream piped with no output
  * to fill is drained all the same, or a child writing to it would block
  * forever. */
 static int sink_read(struct cmd_sink *s, int fd)
 {
-	for (int reads = 0; reads < READS_PER_WAKE && !s->over; reads++) {
-		ssize_t n = sink_read_once(s, fd);
+	bool drained = false;
+
+	for (int reads = 0; reads < READS_PER_WAKE && !s->over && !drained; reads++) {
+		ssize_t n = sink_read_once(s, fd, &drained);
 
 		if (n == -EAGAIN)
 			break;
@@ -345,6 +349,10 @@ static int feed(struct cmd_io *io, int fd)
 			io->written += (size_t)w;
 			if (io->written >= CHUNK)
 				sink_grow_pipe(&io->sinks[0], fd);
+			/* Short: the pipe is full, and one more write would
+			 * only say EAGAIN. */
+			if ((size_t)w < (left < want ? left : want))
+				break;
 		} else if (w < 0 && errno == EPIPE) {
 			/* The reader is gone: no more input. */
 			io->wrote_epipe = true;
