@@ -924,9 +924,9 @@ int main(int argc, char **argv)
 	if (wanted("fds10k"))
 		spawn_scenario("fds10k", "exit", exit_argv, scaled(1000, 50), 5, 0, 10000, true);
 	if (wanted("capture"))
-		io_scenario(KIND_CAPTURE, cap_argv, cap_bytes, scaled(10, 2));
+		io_scenario(KIND_CAPTURE, cap_argv, cap_bytes, scaled(25, 3));
 	if (wanted("communicate"))
-		io_scenario(KIND_COMMUNICATE, comm_argv, comm_bytes, scaled(10, 2));
+		io_scenario(KIND_COMMUNICATE, comm_argv, comm_bytes, scaled(25, 3));
 	if (wanted("jobs")) {
 		/* GNU parallel costs milliseconds a job: a tenth as many jobs
 		 * give its rate in a tenth of the time. */
@@ -971,7 +971,8 @@ int main(int argc, char **argv)
 	           "each tool over 10,000 jobs of the `exit` child (GNU parallel: 1,000, its rate "
 	           "is the same) or 1,000 jobs writing 1 MiB each (GNU parallel: 200), at -j 1, "
 	           "2 and 8 (the threads column), stdout to /dev/null; subproc parallel groups "
-	           "each job's output through its pipes, xargs -P lets the jobs write to "
+	           "each job's output in temporary files (memfd) copied out when the job ends, "
+	           "as GNU parallel does with files in /tmp, xargs -P lets the jobs write to "
 	           "/dev/null themselves; jobs/s at the median run.\n\n");
 	fprintf(h, "![median latency per method and scenario](latency.png)\n\n");
 	targets(h, have_rss ? &rss : NULL);

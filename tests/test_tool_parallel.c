@@ -409,6 +409,55 @@ static void test_parallel_timeout_joblog(void **state)
 	tempdir_remove(dir);
 }
 
+/* --keep-order with 199 jobs done while the first still runs: their
+ * outputs wait in memory, not in two files each, and their commands (and
+ * pidfds) are gone, so a tool with 48 fds gets through; every output comes
+ * in input order. */
+static void test_parallel_keep_order_many_waiting(void **state)
+{
+	static const struct rlimit few = {48, 48};
+	subproc_rlimit rl = {.resource = RLIMIT_NOFILE, .limit = few};
+	char *dir = tempdir_make(), script[4400], *in, *want_out, *want_err;
+	subproc_output out = {0}, err = {0};
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	size_t inlen = 0, wo = 0, we = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(script, sizeof script,
+	         "if [ $1 = 1 ]; then until [ -e %s/go ]; do sleep 0.05; done; fi; "
+	         "if [ $1 = 200 ]; then touch %s/go; fi; echo out $1; echo err $1 >&2",
+	         dir, dir);
+	assert_non_null(in = malloc(2000));
+	assert_non_null(want_out = malloc(4000));
+	assert_non_null(want_err = malloc(4000));
+	for (int i = 1; i <= 200; i++) {
+		inlen += (size_t)sprintf(in + inlen, "%d\n", i);
+		wo += (size_t)sprintf(want_out + wo, "out %d\n", i);
+		we += (size_t)sprintf(want_err + we, "err %d\n", i);
+	}
+	assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "-k", "-j", "4", SH, "-c",
+	                                            script, "sh")),
+	                 0);
+	subproc_cmd_attr(cmd)->rlimits = &rl;
+	subproc_cmd_attr(cmd)->nrlimits = 1;
+	assert_int_equal(subproc_cmd_timeout(cmd, 120000, SIGKILL, 0), 0);
+	assert_int_equal(subproc_cmd_communicate(cmd, in, inlen, &out, &err, &st, NULL), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 0);
+	assert_int_equal(out.len, wo);
+	assert_memory_equal(out.data, want_out, wo);
+	assert_int_equal(err.len, we);
+	assert_memory_equal(err.data, want_err, we);
+	subproc_output_free(&out);
+	subproc_output_free(&err);
+	subproc_cmd_free(cmd);
+	free(in);
+	free(want_out);
+	free(want_err);
+	tempdir_remove(dir);
+}
+
 /* -j counted from the children's side (the probe's --gate): never more,
  * and exactly that many at once, or the probes wait for each other. */
 static void test_parallel_jobs_limit_from_child_side(void **state)
@@ -581,10 +630,17 @@ static void test_parallel_as_gnu_parallel(void **state)
 	         "sh", ":::", "2", "1", "3"},
 		{"-k", "printf", "<%s>\\n"},
 		{"-k", "-0", "echo", "[{}]"},
+		/* --group gives a job files, --line-buffer pipes, in both (GNU's
+	         * -k gives files even with --lb). */
+		{"-k", "sh", "-c",
+	         "for f in 1 2; do [ -f /proc/self/fd/$f ] && echo file || echo no; done", "sh",
+	         ":::", "x"},
+		{"--lb", "sh", "-c", "[ -p /proc/self/fd/1 ] && echo pipe || echo no", "sh",
+	         ":::", "x"},
 	};
-	static const char *const inputs[] = {NULL,       NULL, NULL, NULL, NULL, "l1\nl 2\n\nl4\n",
-	                                     "a\nb\0c\0"};
-	static const size_t inlen[] = {0, 0, 0, 0, 0, 11, 6};
+	static const char *const inputs[] = {NULL,        NULL, NULL, NULL, NULL, "l1\nl 2\n\nl4\n",
+	                                     "a\nb\0c\0", NULL, NULL};
+	static const size_t inlen[] = {0, 0, 0, 0, 0, 11, 6, 0, 0};
 
 	(void)state;
 	if (access("/usr/bin/parallel", X_OK) != 0)
@@ -635,6 +691,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_parallel_joblog),
 		cmocka_unit_test(test_parallel_json),
 		cmocka_unit_test(test_parallel_timeout_joblog),
+		cmocka_unit_test(test_parallel_keep_order_many_waiting),
 		cmocka_unit_test(test_parallel_jobs_limit_from_child_side),
 		cmocka_unit_test(test_parallel_passes_signals_on),
 		cmocka_unit_test(test_parallel_stdout_closed),

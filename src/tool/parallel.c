@@ -6,6 +6,13 @@
  * one fd (the portable build, which has none, waits in subproc_set_next),
  * and prints each job's output whole when it ends (--group), line by line
  * (--line-buffer), or in input order (--keep-order).
+ *
+ * Under --group a job writes to unlinked temporary files, as GNU
+ * parallel's jobs do (memfd_create where there is one, else $TMPDIR), and
+ * a finished job's files go to our stdout and stderr with sendfile: its
+ * output crosses no pipe and none of our memory, and we wake only when a
+ * job ends. --line-buffer and --json need the bytes as they come or in
+ * memory: their jobs write to pipes.
  */
 #include "tool.h"
 
@@ -18,8 +25,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 /* GNU parallel's exit statuses. */
 enum { PAR_MANY_FAILED = 101, PAR_ERROR = 255 };
@@ -81,8 +93,10 @@ struct job {
 	long seq;
 	char **argv;
 	int argc;
-	struct buf out[3]; /* --line-buffer: what is not yet printed */
-	size_t received;   /* --line-buffer: stdout bytes, for the joblog */
+	struct buf out[3]; /* what is not yet printed: --line-buffer's lines,
+	                      or --group's files read in (--keep-order) */
+	int file[3];       /* --group: the job's stdout and stderr files, or -1 */
+	size_t received;   /* stdout bytes that are not in done.out, for the joblog */
 	bool finished;
 	bool timed_out;
 	subproc_done done;
@@ -102,6 +116,7 @@ struct par {
 	FILE *joblog;
 	int devnull; /* every job's stdin, opened once */
 	bool progress;
+	bool files;       /* --group: jobs write to temporary files */
 	double t0, shown; /* the start, and the last progress line */
 };
 
@@ -161,6 +176,108 @@ static void buf_flush(struct buf *b, int fd, bool all)
 	write_all(fd, b->data, n);
 	memmove(b->data, b->data + n, b->len - n);
 	b->len -= n;
+}
+
+/* An unlinked temporary file, close-on-exec: in memory where the system
+ * has memfd_create, else in $TMPDIR (or /tmp). Returns the fd or -errno. */
+static int temp_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+#ifdef MFD_CLOEXEC
+	if ((fd = memfd_create("subproc-parallel", MFD_CLOEXEC)) >= 0 || errno != ENOSYS)
+		return fd < 0 ? -errno : fd;
+#endif
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof path, "%s/subproc-parallel.XXXXXX", dir) >= sizeof path)
+		return -ENAMETOOLONG;
+	if ((fd = mkstemp(path)) < 0)
+		return -errno;
+	unlink(path);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_size : 0;
+}
+
+/* Copies the `size` bytes of file `in` to `out`: in the kernel (sendfile)
+ * where it can, else through a buffer. */
+static void copy_file(int in, off_t size, int out)
+{
+	static char buf[65536];
+	off_t off = 0;
+
+#ifdef __linux__
+	while (off < size) {
+		ssize_t n = sendfile(out, in, &off, (size_t)(size - off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE) {
+			if (stop_signal == 0)
+				stop_signal = SIGPIPE;
+			return;
+		}
+		if (n <= 0)
+			break; /* EINVAL for an out it cannot write: below */
+	}
+#endif
+	while (off < size) {
+		size_t want = size - off < (off_t)sizeof buf ? (size_t)(size - off) : sizeof buf;
+		ssize_t n = pread(in, buf, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		write_all(out, buf, (size_t)n);
+		if (stop_signal == SIGPIPE)
+			return;
+		off += n;
+	}
+}
+
+/* A finished job that cannot be printed yet (--keep-order): its files
+ * read into memory and closed, so that the fds held stay two per running
+ * job however many jobs wait. Out of memory, a file stays open. */
+static void files_read_in(struct job *j)
+{
+	for (int i = 1; i < 3; i++) {
+		size_t size, len = 0;
+		char *data;
+
+		if (j->file[i] < 0)
+			continue;
+		size = (size_t)file_size(j->file[i]);
+		if ((data = malloc(size + 1)) == NULL)
+			continue;
+		while (len < size) {
+			ssize_t n = pread(j->file[i], data + len, size - len, (off_t)len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+		}
+		free(j->out[i].data);
+		j->out[i] = (struct buf){.data = data, .len = len, .cap = size + 1};
+		close(j->file[i]);
+		j->file[i] = -1;
+	}
 }
 
 /* --line-buffer: a job's lines are printed as they come while it is live
@@ -291,8 +408,15 @@ static void print_job(struct job *j)
 		buf_flush(&j->out[1], 1, true);
 		buf_flush(&j->out[2], 2, true);
 	} else {
-		write_all(1, j->done.out.data, j->done.out.len);
-		write_all(2, j->done.err.data, j->done.err.len);
+		for (int i = 1; i < 3; i++) {
+			const subproc_output *o = i == 1 ? &j->done.out : &j->done.err;
+
+			if (j->file[i] >= 0)
+				copy_file(j->file[i], file_size(j->file[i]), i);
+			else
+				buf_flush(&j->out[i], i, true);
+			write_all(i, o->data, o->len);
+		}
 	}
 }
 
@@ -301,8 +425,11 @@ static void job_free(struct job *j)
 	for (int i = 0; i < j->argc; i++)
 		free(j->argv[i]);
 	free(j->argv);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		free(j->out[i].data);
+		if (j->file[i] >= 0)
+			close(j->file[i]);
+	}
 	subproc_output_free(&j->done.out);
 	subproc_output_free(&j->done.err);
 	subproc_cmd_free(j->done.cmd);
@@ -400,6 +527,7 @@ static struct job *job_new(struct par *p, char *arg)
 	if (j == NULL || (j->argv = calloc((size_t)p->o.ncmd + 2, sizeof *j->argv)) == NULL)
 		goto fail;
 	j->par = p;
+	j->file[0] = j->file[1] = j->file[2] = -1;
 	for (int i = 0; i < p->o.ncmd; i++) {
 		if ((j->argv[j->argc] = substitute(p->o.cmd[i], arg, &used)) == NULL)
 			goto fail;
@@ -442,8 +570,20 @@ static int add_job(struct par *p)
 	a->flags |= SUBPROC_SETPGID;
 	a->pgid = 0;
 	subproc_cmd_stdio_fd(cmd, 0, p->devnull);
-	subproc_cmd_stdio(cmd, 1, SUBPROC_STDIO_PIPE);
-	subproc_cmd_stdio(cmd, 2, SUBPROC_STDIO_PIPE);
+	for (int i = 1; i < 3; i++) {
+		if (!p->files) {
+			subproc_cmd_stdio(cmd, i, SUBPROC_STDIO_PIPE);
+			continue;
+		}
+		if ((r = j->file[i] = temp_file()) < 0) {
+			tool_error("parallel: a temporary file for job %ld: %s", j->seq,
+			           subproc_strerror(r));
+			subproc_cmd_free(cmd);
+			job_free(j);
+			return -1;
+		}
+		subproc_cmd_stdio_fd(cmd, i, j->file[i]);
+	}
 	if (p->o.line_buffer)
 		subproc_cmd_on_output(cmd, on_output, j);
 	if (p->o.timeout_ms > 0)
@@ -487,6 +627,12 @@ static void ended(struct par *p, const subproc_done *d)
 	j->done = *d;
 	j->finished = true;
 	j->timed_out = d->result == -ETIMEDOUT;
+	/* What is left to do needs no command: freed now, its pidfd with it,
+	 * or with -k every job done before an older one would hold one. */
+	subproc_cmd_free(j->done.cmd);
+	j->done.cmd = NULL;
+	if (j->file[1] >= 0)
+		j->received = (size_t)file_size(j->file[1]);
 	p->ended++;
 	if (d->result < 0 && d->result != -ETIMEDOUT && d->error.step != SUBPROC_STEP_NONE)
 		tool_start_error(&d->error);
@@ -520,6 +666,8 @@ static void ended(struct par *p, const subproc_done *d)
 		print_job(j);
 		job_free(j);
 	} else {
+		if (j != p->head)
+			files_read_in(j);
 		release(p);
 	}
 }
@@ -682,6 +830,7 @@ int tool_parallel(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 	p.tail = &p.head;
+	p.files = !p.o.line_buffer && !p.o.json;
 	if (p.o.args != NULL)
 		p.total = p.o.nargs;
 	if (p.o.joblog != NULL) {
