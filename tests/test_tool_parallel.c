@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -458,6 +459,52 @@ static void test_parallel_keep_order_many_waiting(void **state)
 	tempdir_remove(dir);
 }
 
+/* Without memfd_create (refused by a seccomp filter, as on an old kernel)
+ * the files are in $TMPDIR, unlinked; a $TMPDIR that cannot take them is
+ * an error of subproc parallel itself (255), named. */
+static int check_no_memfd(void *arg)
+{
+	const char *dir = arg;
+	subproc_output out = {0}, err = {0};
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	char want[4300];
+
+	if (seccomp_fail(__NR_memfd_create, SECCOMP_ANY_ARG, 0, ENOSYS) < 0)
+		SKIP_FORKED("seccomp is not available");
+	for (int k = 0; k < 2; k++) {
+		CHECK(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "-k", SH, "-c",
+		                                 "echo $1; readlink /proc/self/fd/1", "sh",
+		                                 ":::", "a")) == 0);
+		CHECK(subproc_cmd_setenv(cmd, "TMPDIR", k == 0 ? dir : "/nonexistent/dir") == 0);
+		CHECK(subproc_cmd_communicate(cmd, NULL, 0, &out, &err, &st, NULL) == 0);
+		if (k == 0) {
+			snprintf(want, sizeof want, "a\n%s/subproc-parallel.", dir);
+			CHECK(subproc_status_exit_code(st.status) == 0);
+			CHECK(strncmp(out.data, want, strlen(want)) == 0);
+			CHECK(strstr(out.data, "(deleted)") != NULL);
+		} else {
+			CHECK(subproc_status_exit_code(st.status) == 255);
+			CHECK(strstr(err.data, "temporary file") != NULL);
+			CHECK(strstr(err.data, "ENOENT") != NULL);
+		}
+		subproc_output_free(&out);
+		subproc_output_free(&err);
+		subproc_cmd_free(cmd);
+	}
+	return 0;
+}
+
+static void test_parallel_files_without_memfd(void **state)
+{
+	char *dir = tempdir_make();
+
+	(void)state;
+	assert_non_null(dir);
+	assert_forked(check_no_memfd, dir);
+	tempdir_remove(dir);
+}
+
 /* -j counted from the children's side (the probe's --gate): never more,
  * and exactly that many at once, or the probes wait for each other. */
 static void test_parallel_jobs_limit_from_child_side(void **state)
@@ -692,6 +739,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_parallel_json),
 		cmocka_unit_test(test_parallel_timeout_joblog),
 		cmocka_unit_test(test_parallel_keep_order_many_waiting),
+		cmocka_unit_test(test_parallel_files_without_memfd),
 		cmocka_unit_test(test_parallel_jobs_limit_from_child_side),
 		cmocka_unit_test(test_parallel_passes_signals_on),
 		cmocka_unit_test(test_parallel_stdout_closed),
