@@ -1143,3 +1143,10 @@ pid_t pid_file(const char *dir, const char *name)
 	fclose(f);
 	return (pid_t)strtol(buf, NULL, 10);
 }
+
+void done_free(subproc_done *d)
+{
+	subproc_output_free(&d->out);
+	subproc_output_free(&d->err);
+	subproc_cmd_free(d->cmd);
+}

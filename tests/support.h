@@ -175,6 +175,8 @@ int fd_unused(int min);
 int fd_marker(bool cloexec, int at);
 /* True when the process has no child at all, running or zombie. */
 bool no_children(void);
+/* Frees what a set handed back: the outputs and the command. */
+void done_free(subproc_done *d);
 /* Ensures fds 0, 1 and 2 are open (on /dev/null when they were not), so that
  * tests can count on them. */
 void std_fds_ensure(void);

@@ -564,13 +564,6 @@ static subproc_cmd *set_sh(const char *script)
 	return cmd;
 }
 
-static void set_done_free(subproc_done *d)
-{
-	subproc_output_free(&d->out);
-	subproc_output_free(&d->err);
-	subproc_cmd_free(d->cmd);
-}
-
 /* A read that fails in a set ends that command alone, with the read's
  * errno as its result (reaped, as communicate reaps it); the others finish
  * whole, and nothing leaks. */
@@ -597,7 +590,7 @@ static void test_fault_set_read(void **state)
 			assert_int_equal(d.out.len, 3);
 			assert_memory_equal(d.out.data, "hi\n", 3);
 		}
-		set_done_free(&d);
+		done_free(&d);
 	}
 	assert_int_equal(fault_disarm(), 1);
 	assert_int_equal(got, 3);
@@ -641,7 +634,7 @@ static void test_fault_set_enomem(void **state)
 	assert_int_equal(subproc_set_next(set, &d, -1), 0);
 	assert_ptr_equal(d.cmd, cmd);
 	assert_int_equal(d.result, 0);
-	set_done_free(&d);
+	done_free(&d);
 	subproc_set_free(set);
 	assert_int_equal(fd_count(), before);
 }
@@ -670,12 +663,12 @@ static void test_fault_set_wakeup_reads(void **state)
 	fault_disarm();
 	assert_ptr_equal(d.ctx, quick);
 	assert_int_equal(d.out.len, 1);
-	set_done_free(&d);
+	done_free(&d);
 	printf("# reads for one command's end among 100: %d\n", reads);
 	assert_true(reads >= 2 && reads <= 10);
 	assert_int_equal(subproc_set_stop(set, SIGKILL), 0);
 	while (subproc_set_next(set, &d, -1) == 0)
-		set_done_free(&d);
+		done_free(&d);
 	subproc_set_free(set);
 	assert_true(no_children());
 }

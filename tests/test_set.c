@@ -55,13 +55,6 @@ static subproc_cmd *sh_piped(const char *script, const char *arg)
 	return cmd;
 }
 
-static void done_free(subproc_done *d)
-{
-	subproc_output_free(&d->out);
-	subproc_output_free(&d->err);
-	subproc_cmd_free(d->cmd);
-}
-
 /* Job i writes "out i" (and, for every 25th, 1 MiB of 'a' more) to stdout,
  * "err i" to stderr, and exits with i % 7. */
 #define MIXED_SCRIPT                                                                               \
