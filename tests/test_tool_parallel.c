@@ -11,6 +11,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,6 +506,105 @@ static void test_parallel_files_without_memfd(void **state)
 	tempdir_remove(dir);
 }
 
+/* Our stdout as callers leave it: an O_APPEND file (where sendfile says
+ * EINVAL) gets every byte after what it held, and a pipe another program
+ * made non-blocking loses nothing while its reader is slow (--group's
+ * sendfile, --line-buffer's writes, --json's lines). */
+static void test_parallel_awkward_stdout(void **state)
+{
+	char *dir = tempdir_make(), path[4200], buf[65536];
+	const char *modes[] = {"--group", "--lb"};
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(path, sizeof path, "%s/out", dir);
+	for (int m = 0; m < 2; m++) {
+		subproc_cmd *cmd = NULL;
+		subproc_status st;
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		FILE *f;
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "start\n", 6), 6);
+		assert_int_equal(
+			subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", modes[m], "-k", "-j", "2", SH,
+		                                   "-c", "seq 1 $1", "sh", ":::", "3", "2")),
+			0);
+		assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, fd), 0);
+		assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		subproc_cmd_free(cmd);
+		close(fd);
+		assert_non_null(f = fopen(path, "r"));
+		buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+		fclose(f);
+		assert_string_equal(buf, "start\n1\n2\n3\n1\n2\n");
+	}
+	for (int m = 0; m < 2; m++) {
+		subproc_cmd *cmd = NULL;
+		subproc_status st;
+		size_t total = 0;
+		int p[2];
+		ssize_t n;
+
+		assert_int_equal(subproc_pipe(p, 0), 0);
+		assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+		assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", modes[m], "-j", "2",
+		                                            "head", "-c", "1048576",
+		                                            ":::", "/dev/zero", "/dev/zero")),
+		                 0);
+		assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
+		assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+		assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+		close(p[1]);
+		/* A slow reader: the pipe is full for most of the time. */
+		usleep(200000);
+		while ((n = read(p[0], buf, sizeof buf)) > 0) {
+			total += (size_t)n;
+			if (total % (256 * 1024) < (size_t)n)
+				usleep(20000);
+		}
+		close(p[0]);
+		assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		assert_int_equal(total, 2 * 1048576);
+		subproc_cmd_free(cmd);
+	}
+	{
+		/* --json: two whole lines, each holding all of seq's output. */
+		subproc_cmd *cmd = NULL;
+		subproc_status st;
+		size_t total = 0, lines = 0;
+		int p[2];
+		ssize_t n;
+
+		assert_int_equal(subproc_pipe(p, 0), 0);
+		assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+		assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "--json", "-j", "2",
+		                                            "seq", "1", ":::", "200000", "200000")),
+		                 0);
+		assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
+		assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+		assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+		close(p[1]);
+		usleep(200000);
+		while ((n = read(p[0], buf, sizeof buf)) > 0) {
+			for (ssize_t k = 0; k < n; k++)
+				lines += buf[k] == '\n';
+			total += (size_t)n;
+			usleep(2000);
+		}
+		close(p[0]);
+		assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		/* seq 1 200000 is 1288895 bytes, its newlines escaped. */
+		assert_int_equal(lines, 2);
+		assert_true(total > 2 * 1288895);
+		subproc_cmd_free(cmd);
+	}
+	tempdir_remove(dir);
+}
+
 /* -j counted from the children's side (the probe's --gate): never more,
  * and exactly that many at once, or the probes wait for each other. */
 static void test_parallel_jobs_limit_from_child_side(void **state)
@@ -740,6 +840,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_parallel_timeout_joblog),
 		cmocka_unit_test(test_parallel_keep_order_many_waiting),
 		cmocka_unit_test(test_parallel_files_without_memfd),
+		cmocka_unit_test(test_parallel_awkward_stdout),
 		cmocka_unit_test(test_parallel_jobs_limit_from_child_side),
 		cmocka_unit_test(test_parallel_passes_signals_on),
 		cmocka_unit_test(test_parallel_stdout_closed),

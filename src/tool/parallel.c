@@ -125,12 +125,26 @@ struct par {
  * nobody reads our output. */
 static int stop_signal;
 
+/* Our stdout may be a pipe that another program made non-blocking (an
+ * O_NONBLOCK open file description is shared): wait until it takes more,
+ * rather than drop output. True when the caller should try again. */
+static bool wait_writable(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+	if (errno == EINTR)
+		return true;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return false;
+	return poll(&pfd, 1, -1) >= 0 || errno == EINTR;
+}
+
 static void write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && wait_writable(fd))
 			continue;
 		if (w < 0) {
 			/* Nobody reads our output any more (`| head`): the jobs
@@ -224,7 +238,7 @@ static void copy_file(int in, off_t size, int out)
 	while (off < size) {
 		ssize_t n = sendfile(out, in, &off, (size_t)(size - off));
 
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && wait_writable(out))
 			continue;
 		if (n < 0 && errno == EPIPE) {
 			if (stop_signal == 0)
@@ -381,22 +395,40 @@ static void json_bytes(FILE *f, const subproc_output *o)
 	json_str(f, o->data != NULL ? o->data : "");
 }
 
-static void print_json(const struct job *j)
+static void json_job(FILE *f, const struct job *j)
 {
 	const subproc_done *d = &j->done;
 
-	printf("{\"seq\":%ld,\"argv\":", j->seq);
-	json_argv(stdout, j->argv, j->argc);
-	printf(",\"start\":%.3f,\"runtime\":%.3f", ts_seconds(d->started), ts_seconds(d->elapsed));
-	json_proc(stdout, d->reaped ? &d->status : NULL, j->timed_out);
+	fprintf(f, "{\"seq\":%ld,\"argv\":", j->seq);
+	json_argv(f, j->argv, j->argc);
+	fprintf(f, ",\"start\":%.3f,\"runtime\":%.3f", ts_seconds(d->started),
+	        ts_seconds(d->elapsed));
+	json_proc(f, d->reaped ? &d->status : NULL, j->timed_out);
 	if (!d->reaped && d->error.step != SUBPROC_STEP_NONE)
-		json_error(stdout, &d->error);
-	fputs(",\"stdout\":", stdout);
-	json_bytes(stdout, &d->out);
-	fputs(",\"stderr\":", stdout);
-	json_bytes(stdout, &d->err);
-	fputs("}\n", stdout);
-	fflush(stdout);
+		json_error(f, &d->error);
+	fputs(",\"stdout\":", f);
+	json_bytes(f, &d->out);
+	fputs(",\"stderr\":", f);
+	json_bytes(f, &d->err);
+	fputs("}\n", f);
+}
+
+/* Built in memory, then written as other outputs are (write_all): stdio
+ * would drop a line that met EAGAIN on a non-blocking stdout. */
+static void print_json(const struct job *j)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL) {
+		tool_error("parallel: job %ld: --json: %s", j->seq, subproc_strerror(-errno));
+		return;
+	}
+	json_job(f, j);
+	if (fclose(f) == 0)
+		write_all(1, text, len);
+	free(text);
 }
 
 /* A finished job's output, all of what is left of it. */
