@@ -69,8 +69,9 @@ all:
 	$(call configure,OFF)
 	$(CMAKE) --build $(BUILD_DIR) -j2
 
-# The tour: one run with its JSON report, a pipeline without a shell, a
-# short benchmark of this machine's ways to start a process.
+# The tour: one run with its JSON report, a pipeline without a shell, jobs
+# in parallel printed in input order, a short benchmark of this machine's
+# ways to start a process.
 TOOL = $(BUILD_DIR)/src/tool/subproc
 demo: all
 	@echo '$$ subproc run --json -t 5 -- uname -sr'
@@ -78,6 +79,9 @@ demo: all
 	@echo
 	@echo "$$ subproc pipe --pipefail -- seq 10 '|' sort -rn '|' head -n 3"
 	@$(TOOL) pipe --pipefail -- seq 10 '|' sort -rn '|' head -n 3
+	@echo
+	@echo "$$ subproc parallel -k -j 3 -- sh -c 'sleep 0.\$$1; echo job \$$1' sh ::: 3 1 2"
+	@$(TOOL) parallel -k -j 3 -- sh -c 'sleep 0.$$1; echo job $$1' sh ::: 3 1 2
 	@echo
 	@echo '$$ subproc bench --count 200'
 	@$(TOOL) bench --count 200
