@@ -566,18 +566,28 @@ static subproc_cmd *set_sh(const char *script)
 
 /* A read that fails in a set ends that command alone, with the read's
  * errno as its result (reaped, as communicate reaps it); the others finish
- * whole, and nothing leaks. */
+ * whole, and nothing leaks. The fault is armed once all three run and wait
+ * on a gate, so that it meets an output read, never a start's status pipe
+ * (the fork path's, or every path's under an emulator). */
 static void test_fault_set_read(void **state)
 {
-	int before = fd_count(), failed = 0, got = 0;
+	int before = fd_count(), failed = 0, got = 0, gate[2];
 	subproc_set *set = NULL;
 	subproc_done d;
 
 	(void)state;
 	assert_int_equal(subproc_set_new(&set), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(subproc_set_add(set, set_sh("echo hi"), NULL, 0, NULL), 0);
+	assert_int_equal(subproc_pipe(gate, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		subproc_cmd *cmd = set_sh("read x; echo hi");
+
+		assert_int_equal(subproc_cmd_stdio_fd(cmd, 0, gate[0]), 0);
+		assert_int_equal(subproc_set_add(set, cmd, NULL, 0, NULL), 0);
+	}
+	while (subproc_set_running(set) < 3)
+		assert_int_equal(subproc_set_dispatch(set), 0);
 	fault_arm(FAULT_READ, 1, EIO);
+	assert_int_equal(write(gate[1], "a\nb\nc\n", 6), 6);
 	while (subproc_set_next(set, &d, -1) == 0) {
 		got++;
 		assert_true(d.reaped);
@@ -596,6 +606,8 @@ static void test_fault_set_read(void **state)
 	assert_int_equal(got, 3);
 	assert_int_equal(failed, 1);
 	subproc_set_free(set);
+	close(gate[0]);
+	close(gate[1]);
 	assert_int_equal(fd_count(), before);
 	assert_true(no_children());
 }

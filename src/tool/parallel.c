@@ -599,8 +599,12 @@ static int add_job(struct par *p)
 		goto fail;
 	a = subproc_cmd_attr(cmd);
 	/* Its own group, so that a timeout or a stop reaches all of it. */
-	a->flags |= SUBPROC_SETPGID;
+	a->flags |= SUBPROC_SETPGID | SUBPROC_SIGDEFAULT;
 	a->pgid = 0;
+	/* We ignore SIGPIPE (a reader of ours that goes is an EPIPE here);
+	 * a job gets it back, as a job of GNU parallel or xargs has it. */
+	sigemptyset(&a->sigdefault);
+	sigaddset(&a->sigdefault, SIGPIPE);
 	subproc_cmd_stdio_fd(cmd, 0, p->devnull);
 	for (int i = 1; i < 3; i++) {
 		if (!p->files) {
