@@ -526,6 +526,39 @@ static void test_parallel_files_without_memfd(void **state)
 	tempdir_remove(dir);
 }
 
+/* Runs argv with its stdout on an O_NONBLOCK pipe read slowly, so that the
+ * pipe is full most of the time; returns the bytes read (*lines: their
+ * newlines) once it exited 0. */
+static size_t slow_reader(const char *const *argv, size_t *lines)
+{
+	static char buf[65536];
+	subproc_cmd *cmd = NULL;
+	subproc_status st;
+	size_t total = 0;
+	int p[2];
+	ssize_t n;
+
+	assert_int_equal(subproc_pipe(p, 0), 0);
+	assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+	assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
+	assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+	close(p[1]);
+	usleep(200000);
+	while ((n = read(p[0], buf, sizeof buf)) > 0) {
+		for (ssize_t k = 0; k < n; k++)
+			*lines += buf[k] == '\n';
+		total += (size_t)n;
+		usleep(5000);
+	}
+	close(p[0]);
+	assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 0);
+	subproc_cmd_free(cmd);
+	return total;
+}
+
 /* Our stdout as callers leave it: an O_APPEND file (where sendfile says
  * EINVAL) gets every byte after what it held, and a pipe another program
  * made non-blocking loses nothing while its reader is slow (--group's
@@ -560,67 +593,23 @@ static void test_parallel_awkward_stdout(void **state)
 		fclose(f);
 		assert_string_equal(buf, "start\n1\n2\n3\n1\n2\n");
 	}
-	for (int m = 0; m < 2; m++) {
-		subproc_cmd *cmd = NULL;
-		subproc_status st;
-		size_t total = 0;
-		int p[2];
-		ssize_t n;
-
-		assert_int_equal(subproc_pipe(p, 0), 0);
-		assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
-		assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", modes[m], "-j", "2",
-		                                            "head", "-c", "1048576",
-		                                            ":::", "/dev/zero", "/dev/zero")),
-		                 0);
-		assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
-		assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
-		assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
-		close(p[1]);
-		/* A slow reader: the pipe is full for most of the time. */
-		usleep(200000);
-		while ((n = read(p[0], buf, sizeof buf)) > 0) {
-			total += (size_t)n;
-			if (total % (256 * 1024) < (size_t)n)
-				usleep(20000);
-		}
-		close(p[0]);
-		assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
-		assert_int_equal(subproc_status_exit_code(st.status), 0);
-		assert_int_equal(total, 2 * 1048576);
-		subproc_cmd_free(cmd);
-	}
-	{
-		/* --json: two whole lines, each holding all of seq's output. */
-		subproc_cmd *cmd = NULL;
-		subproc_status st;
+	for (int m = 0; m < 3; m++) {
 		size_t total = 0, lines = 0;
-		int p[2];
-		ssize_t n;
 
-		assert_int_equal(subproc_pipe(p, 0), 0);
-		assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
-		assert_int_equal(subproc_cmd_new(&cmd, ARGS(TOOL, "parallel", "--json", "-j", "2",
-		                                            "seq", "1", ":::", "200000", "200000")),
-		                 0);
-		assert_int_equal(subproc_cmd_stdio_fd(cmd, 1, p[1]), 0);
-		assert_int_equal(subproc_cmd_timeout(cmd, 60000, SIGKILL, 0), 0);
-		assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
-		close(p[1]);
-		usleep(200000);
-		while ((n = read(p[0], buf, sizeof buf)) > 0) {
-			for (ssize_t k = 0; k < n; k++)
-				lines += buf[k] == '\n';
-			total += (size_t)n;
-			usleep(2000);
+		if (m < 2) {
+			total = slow_reader(ARGS(TOOL, "parallel", modes[m], "-j", "2", "head",
+			                         "-c", "1048576", ":::", "/dev/zero", "/dev/zero"),
+			                    &lines);
+			assert_int_equal(total, 2 * 1048576);
+		} else {
+			/* --json: two whole lines, each holding all of seq's
+			 * output (1288895 bytes, its newlines escaped). */
+			total = slow_reader(ARGS(TOOL, "parallel", "--json", "-j", "2", "seq", "1",
+			                         ":::", "200000", "200000"),
+			                    &lines);
+			assert_int_equal(lines, 2);
+			assert_true(total > 2 * 1288895);
 		}
-		close(p[0]);
-		assert_int_equal(subproc_cmd_wait(cmd, &st), 0);
-		assert_int_equal(subproc_status_exit_code(st.status), 0);
-		/* seq 1 200000 is 1288895 bytes, its newlines escaped. */
-		assert_int_equal(lines, 2);
-		assert_true(total > 2 * 1288895);
-		subproc_cmd_free(cmd);
 	}
 	tempdir_remove(dir);
 }
