@@ -358,9 +358,8 @@ static void timeout_joblog(const char *prog, const char *log, long codes[2], lon
 	if (strcmp(prog, TOOL) == 0)
 		argv[1] = "parallel";
 	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
-	/* No signal blocked or ignored on the way in: under qemu-user a host
-	 * program (GNU parallel) started from the emulated test inherits
-	 * SIGTERM blocked, and its jobs then die only of the SIGKILL. */
+	/* Both start with nothing blocked and SIGTERM at its default,
+	 * whatever the test runner left: the jobs inherit it. */
 	attr = subproc_cmd_attr(cmd);
 	attr->flags |= SUBPROC_SIGMASK | SUBPROC_SIGDEFAULT;
 	sigemptyset(&attr->sigmask);
@@ -412,22 +411,18 @@ static void test_parallel_timeout_joblog(void **state)
 		skip_because("GNU parallel is not installed (Debian package parallel): ours "
 		             "checked alone");
 	}
-	if (SUBPROC_TEST_EMULATED) {
-		/* Seen under qemu-user only, cause not found: GNU parallel
-		 * started from the emulated test (a host program) reports its
-		 * job killed by SIGKILL where natively it is SIGTERM, with the
-		 * signal mask and SIGTERM's disposition reset or not. Ours was
-		 * checked above. */
-		tempdir_remove(dir);
-		skip_because("under qemu-user GNU parallel's own SIGTERM result differs; "
-		             "compared natively only");
-	}
 	snprintf(log, sizeof log, "%s/gnu", dir);
 	timeout_joblog("/usr/bin/parallel", log, gcodes, gsigs);
-	for (int i = 0; i < 2; i++) {
+	/* Exitval for both, and the SIGKILL of the job that ignored SIGTERM.
+	 * GNU's Signal for the job that SIGTERM ends is not compared: it is
+	 * 15 when the suite runs natively on glibc, but 9 when GNU parallel
+	 * is started from the musl build's or qemu-user's test (cause not
+	 * found; ours is 15 everywhere, checked above). */
+	for (int i = 0; i < 2; i++)
 		assert_int_equal(codes[i], gcodes[i]);
-		assert_int_equal(sigs[i], gsigs[i]);
-	}
+	assert_int_equal(sigs[1], gsigs[1]);
+	if (gsigs[0] != SIGTERM)
+		printf("# GNU parallel's SIGTERM-ended job: Signal %ld\n", gsigs[0]);
 	tempdir_remove(dir);
 }
 
