@@ -697,6 +697,17 @@ static const char *verdict(bool have, bool met)
 	return !have ? "not measured" : met ? "**met**" : "**missed**";
 }
 
+/* A target row: ours (MiB/s) above the best peer's. */
+static void ahead_of_peers(FILE *f, const char *target, const struct result *ours, const char *peer,
+                           double best)
+{
+	bool have = ours != NULL && ours->mib_s > 0 && peer != NULL;
+
+	fprintf(f, "| %s | %.0f MiB/s vs best peer %s %.0f MiB/s | %s |\n", target,
+	        ours ? ours->mib_s : 0, peer ? peer : "(none)", best,
+	        verdict(have, have && ours->mib_s > best));
+}
+
 static void targets(FILE *f, const struct rss_result *rss)
 {
 	double sp = median("small", "exit", "subproc-clone3", 1);
@@ -789,18 +800,9 @@ static void targets(FILE *f, const struct rss_result *rss)
 	        "%.2fx | %s |\n",
 	        have ? cs->mib_s : 0, have ? cr->mib_s : 0, have ? cs->mib_s / cr->mib_s : 0,
 	        verdict(have, have && cs->mib_s / cr->mib_s >= 2));
-	have = cs != NULL && cs->mib_s > 0 && best_peer != NULL;
-	fprintf(f,
-	        "| capture: faster than every peer's capture call | %.0f MiB/s vs best peer "
-	        "%s %.0f MiB/s | %s |\n",
-	        cs ? cs->mib_s : 0, best_peer ? best_peer : "(none)", best,
-	        verdict(have, have && cs->mib_s > best));
-	have = ms != NULL && ms->mib_s > 0 && best_cpeer != NULL;
-	fprintf(f,
-	        "| communicate 64 MiB both ways: faster than every peer | %.0f MiB/s vs best peer "
-	        "%s %.0f MiB/s | %s |\n",
-	        ms ? ms->mib_s : 0, best_cpeer ? best_cpeer : "(none)", cbest,
-	        verdict(have, have && ms->mib_s > cbest));
+	ahead_of_peers(f, "capture: faster than every peer's capture call", cs, best_peer, best);
+	ahead_of_peers(f, "communicate 64 MiB both ways: faster than every peer", ms, best_cpeer,
+	               cbest);
 	for (int k = 0; k < 2; k++) {
 		const char *scen = k == 0 ? "jobs10k" : "jobs1MiB";
 		static const int js[] = {1, 2, 8};

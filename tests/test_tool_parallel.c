@@ -817,10 +817,12 @@ static void test_parallel_as_gnu_parallel(void **state)
 	         ":::", "x"},
 		{"--lb", "sh", "-c", "[ -p /proc/self/fd/1 ] && echo pipe || echo no", "sh",
 	         ":::", "x"},
+		/* A job's own file, reopened: the earlier line is gone in both. */
+		{"-k", "sh", "-c", "echo a; echo b > /dev/stdout; echo c", "sh", ":::", "x"},
 	};
 	static const char *const inputs[] = {NULL,        NULL, NULL, NULL, NULL, "l1\nl 2\n\nl4\n",
-	                                     "a\nb\0c\0", NULL, NULL};
-	static const size_t inlen[] = {0, 0, 0, 0, 0, 11, 6, 0, 0};
+	                                     "a\nb\0c\0", NULL, NULL, NULL};
+	static const size_t inlen[] = {0, 0, 0, 0, 0, 11, 6, 0, 0, 0};
 
 	(void)state;
 	if (access("/usr/bin/parallel", X_OK) != 0)

@@ -155,15 +155,16 @@ struct cmd_sink {
 };
 
 /* SIGPIPE blocked in this thread while a child's stdin is written (a write
- * to a pipe nobody reads raises it in the writing thread); with no stdin to
- * write, nothing is blocked (`active` false) and no system call made. */
+ * to a pipe nobody reads raises it in the writing thread). */
 struct cmd_sigpipe {
 	bool active; /* blocked by cmd_sigpipe_block, to restore */
 	sigset_t oldmask;
 	bool pending; /* one was pending before: the caller's */
 	bool caused;  /* set by the caller when a write met EPIPE */
 };
-void cmd_sigpipe_block(struct cmd_sigpipe *sp);
+/* Blocks SIGPIPE when `needed` (a stdin is to be written); otherwise
+ * makes no system call, and cmd_sigpipe_restore none either. */
+void cmd_sigpipe_block(struct cmd_sigpipe *sp, bool needed);
 /* When active: consumes the SIGPIPE a write raised (sp->caused), then
  * restores the mask. */
 void cmd_sigpipe_restore(struct cmd_sigpipe *sp);

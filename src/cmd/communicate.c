@@ -245,17 +245,19 @@ static void io_close(struct cmd_io *io, int i)
 	}
 }
 
-void cmd_sigpipe_block(struct cmd_sigpipe *sp)
+void cmd_sigpipe_block(struct cmd_sigpipe *sp, bool needed)
 {
 	sigset_t pipeset, pending;
 
+	sp->caused = false;
+	sp->active = needed;
+	if (!needed)
+		return;
 	sigemptyset(&pipeset);
 	sigaddset(&pipeset, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipeset, &sp->oldmask);
 	sigpending(&pending);
 	sp->pending = sigismember(&pending, SIGPIPE) == 1;
-	sp->caused = false;
-	sp->active = true;
 }
 
 void cmd_sigpipe_restore(struct cmd_sigpipe *sp)
@@ -304,9 +306,8 @@ int cmd_io_begin(struct cmd_io *io)
 {
 	int r = cmd_io_prepare(io);
 
-	io->sigpipe.active = false;
-	if (r == 0 && *io->fd[0] >= 0)
-		cmd_sigpipe_block(&io->sigpipe);
+	/* Not blocked when prepare failed: cmd_io_end restores nothing. */
+	cmd_sigpipe_block(&io->sigpipe, r == 0 && *io->fd[0] >= 0);
 	return r;
 }
 

@@ -494,9 +494,7 @@ static int serve(subproc_set *set, int timeout_ms)
 	/* Writes to a child that stopped reading raise SIGPIPE in this
 	 * thread: blocked here while a stdin is written, and consumed when
 	 * ours. */
-	sp.active = false;
-	if (set->feeding > 0)
-		cmd_sigpipe_block(&sp);
+	cmd_sigpipe_block(&sp, set->feeding > 0);
 	set->wrote_epipe = false;
 	set->ndue = 0;
 	for (int i = 0; i < n; i++)

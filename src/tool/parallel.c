@@ -614,9 +614,7 @@ static int add_job(struct par *p)
 		if ((r = j->file[i] = temp_file()) < 0) {
 			tool_error("parallel: a temporary file for job %ld: %s", j->seq,
 			           subproc_strerror(r));
-			subproc_cmd_free(cmd);
-			job_free(j);
-			return -1;
+			goto drop;
 		}
 		subproc_cmd_stdio_fd(cmd, i, j->file[i]);
 	}
@@ -633,6 +631,7 @@ static int add_job(struct par *p)
 	return 1;
 fail:
 	tool_error("parallel: %s", subproc_strerror(r));
+drop:
 	subproc_cmd_free(cmd);
 	job_free(j);
 	return -1;

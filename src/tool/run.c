@@ -173,22 +173,18 @@ static void job_stopped(struct job *j)
 static int job_wait(struct job *j, subproc_status *st)
 {
 	for (;;) {
-		unsigned char sigs[16];
-		ssize_t got;
-		int r = j->pl != NULL ? subproc_pipeline_wait_fd(j->pl, sig_pipe[0], st)
-		                      : subproc_cmd_wait_fd(j->cmd, sig_pipe[0], st);
+		int r = j->pl != NULL ? subproc_pipeline_wait_fd(j->pl, tool_signal_fd(), st)
+		                      : subproc_cmd_wait_fd(j->cmd, tool_signal_fd(), st);
 
 		if (r != -EINTR)
 			return r;
-		while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0) {
-			for (ssize_t i = 0; i < got; i++) {
-				if (sigs[i] == SIGCHLD)
-					job_stopped(j);
-				else if (j->pl != NULL)
-					subproc_pipeline_stop(j->pl, sigs[i]);
-				else
-					subproc_cmd_stop(j->cmd, sigs[i]);
-			}
+		for (int sig; (sig = tool_signal_take()) != 0;) {
+			if (sig == SIGCHLD)
+				job_stopped(j);
+			else if (j->pl != NULL)
+				subproc_pipeline_stop(j->pl, sig);
+			else
+				subproc_cmd_stop(j->cmd, sig);
 		}
 	}
 }
