@@ -239,7 +239,23 @@ enum subproc_step {
 	SUBPROC_STEP_SIGNALS,   /* ("signals") resetting handlers or the mask */
 	SUBPROC_STEP_EXECVE,    /* ("execve") path: the program */
 	SUBPROC_STEP_OPEN,      /* ("open") path: a command's stdio file, in the parent */
-	SUBPROC_STEP_COUNT_     /* not a step; the number of steps */
+	/* Isolation (subproc_isolation; Linux). */
+	SUBPROC_STEP_UNSHARE,  /* ("unshare") making the namespaces; path: the launch
+	                        * ("clone3", "clone", "fork") when the launch refused
+	                        * them, "" when unshare(2) in the child did */
+	SUBPROC_STEP_UID_MAP,  /* ("uid_map") path: the file, /proc/PID/uid_map */
+	SUBPROC_STEP_GID_MAP,  /* ("gid_map") path: /proc/PID/gid_map, or
+	                        * /proc/PID/setgroups, written before it */
+	SUBPROC_STEP_MOUNT,    /* ("mount") path: "/" (made private) or "/proc" */
+	SUBPROC_STEP_HOSTNAME, /* ("sethostname") path: the name */
+	SUBPROC_STEP_KEEPCAPS, /* ("keepcaps") PR_SET_KEEPCAPS before the uid change */
+	SUBPROC_STEP_CAPSET,   /* ("capset") the inheritable (and effective) sets */
+	SUBPROC_STEP_CAPBSET,  /* ("capbset") dropping from the bounding set; fd: the capability */
+	SUBPROC_STEP_AMBIENT,  /* ("ambient") raising an ambient capability; fd: the capability */
+	SUBPROC_STEP_PTRACE,   /* ("ptrace") PTRACE_TRACEME */
+	SUBPROC_STEP_NO_NEW_PRIVS, /* ("no_new_privs") */
+	SUBPROC_STEP_SECCOMP,      /* ("seccomp") installing the filter */
+	SUBPROC_STEP_COUNT_        /* not a step; the number of steps */
 };
 
 /** Returns the name of a step, such as "chdir"; "" for SUBPROC_STEP_NONE. */
@@ -378,7 +394,150 @@ enum subproc_attr_flags {
 	 * to its own ids, since setgroups needs CAP_SETGID; otherwise a
 	 * hazard: a child of root would keep groups such as shadow or disk. */
 	SUBPROC_KEEP_GROUPS = 1u << 15,
+	/* Be traced by the thread that starts the child (PTRACE_TRACEME, Go's
+	 * Ptrace): the program stops with SIGTRAP right after execve, seen
+	 * by subproc_wait with SUBPROC_WAIT_STOPPED, and waits for that
+	 * thread's ptrace(2) calls (only that thread is the tracer). Linux;
+	 * -ENOSYS (step "attr") in the portable build. */
+	SUBPROC_PTRACE = 1u << 16,
 };
+
+/**
+ * Namespaces for subproc_isolation.namespaces (Linux's CLONE_NEW* kinds). The
+ * child is created in them (clone flags, so that with SUBPROC_NS_PID it is
+ * pid 1 of the new one); where the launch cannot take a flag (clone(2) has
+ * no room for CLONE_NEWTIME, and qemu-user passes none), the child
+ * unshare(2)s it before its other steps. A pid namespace cannot be had that
+ * way: a start that needs one and cannot create the child in it fails with
+ * -EINVAL at step "unshare".
+ */
+enum subproc_ns {
+	SUBPROC_NS_USER = 1u << 0,   /* user: uids, gids, capabilities */
+	SUBPROC_NS_PID = 1u << 1,    /* pid: the child is pid 1 (see subproc_isolation) */
+	SUBPROC_NS_MOUNT = 1u << 2,  /* mount table, made private (see subproc_isolation) */
+	SUBPROC_NS_NET = 1u << 3,    /* network: only a loopback device, down */
+	SUBPROC_NS_UTS = 1u << 4,    /* host and domain name */
+	SUBPROC_NS_IPC = 1u << 5,    /* System V IPC, POSIX message queues */
+	SUBPROC_NS_CGROUP = 1u << 6, /* cgroup root: the child's cgroup */
+	SUBPROC_NS_TIME = 1u << 7,   /* CLOCK_MONOTONIC and CLOCK_BOOTTIME offsets (Linux 5.6) */
+};
+
+/** One line of a user namespace's uid_map or gid_map (user_namespaces(7)). */
+typedef struct subproc_idmap {
+	unsigned inside;  /* the first id inside the new namespace */
+	unsigned outside; /* the id it stands for in the caller's namespace */
+	unsigned count;   /* how many consecutive ids the line maps (at least 1) */
+} subproc_idmap;
+
+/** subproc_isolation.setgroups: what /proc/PID/setgroups is set to. */
+enum subproc_setgroups_rule {
+	/* "deny" when a gid map is written (an unprivileged caller cannot
+	 * write one otherwise), else left alone: Go's default. */
+	SUBPROC_SETGROUPS_DEFAULT = 0,
+	SUBPROC_SETGROUPS_ALLOW, /* setgroups(2) stays usable inside (privileged maps only) */
+	SUBPROC_SETGROUPS_DENY,  /* setgroups(2) fails inside, for good */
+};
+
+/** Flags for subproc_isolation.flags. */
+enum subproc_isolation_flags {
+	/* Mount a new proc filesystem on /proc (inside attr.chroot when there
+	 * is one), so that the child sees its own pid namespace there. Needs
+	 * SUBPROC_NS_PID and SUBPROC_NS_MOUNT (else -EINVAL, step "attr"). */
+	SUBPROC_MOUNT_PROC = 1u << 0,
+	/* PR_SET_NO_NEW_PRIVS: execve never grants privileges again (setuid
+	 * bits and file capabilities are ignored). Needed by an unprivileged
+	 * caller's seccomp filter. */
+	SUBPROC_NO_NEW_PRIVS = 1u << 1,
+	/* Drop from the bounding set every capability not in
+	 * subproc_isolation.bounding (0: all of them), so that no later
+	 * execve can gain them. Needs CAP_SETPCAP. */
+	SUBPROC_BOUNDING_SET = 1u << 2,
+};
+
+/** A capability's bit in subproc_isolation.ambient and .bounding: SUBPROC_CAP(CAP_NET_RAW). */
+#define SUBPROC_CAP(n) ((unsigned long long)1 << (n))
+
+/* The kernel's seccomp program (<linux/filter.h>); only a pointer is kept. */
+struct sock_fprog;
+
+/**
+ * What Linux can hide from the child, or deny it, beyond subproc_attr: Go's
+ * SysProcAttr (Cloneflags, UidMappings, GidMappings,
+ * GidMappingsEnableSetgroups, AmbientCaps) and more. Point
+ * subproc_attr.isolation at one; zero-initialised it asks for nothing.
+ * Every pointer is only read, and only during the start. In the portable
+ * build (SUBPROC_POSIX) a start that asks for any of it fails with -ENOSYS
+ * (step "attr").
+ *
+ * How it is started: a start with uid or gid maps is made without sharing
+ * the caller's memory (like SUBPROC_SETUID, at fork's cost): the caller
+ * writes the maps into /proc/PID while the child waits for them, as Go
+ * does, because a child that shares the caller's memory holds the caller
+ * still until its execve. Every other start keeps the launch it had,
+ * namespaces included.
+ *
+ * The steps, among those listed at subproc_attr: namespaces not created
+ * with the child are unshared after the cgroup step; then the child waits
+ * for its maps (written uid_map, setgroups, gid_map, in that order); the
+ * mount table is made private (MS_REC|MS_PRIVATE on "/", as unshare(1)
+ * does, so that nothing the child mounts reaches the caller) before
+ * chroot, and proc mounted on /proc after it; the hostname is set after
+ * that; keepcaps comes before the credentials, and capset, capbset and
+ * ambient after them; ptrace, no_new_privs and seccomp come last, after
+ * the signals step, just before execve.
+ *
+ * A caller that is not dumpable (it changed its ids and has not exec'd
+ * since: prctl(PR_GET_DUMPABLE) is 0) has children whose /proc files are
+ * root's until they exec; unprivileged, it cannot write their maps (EACCES
+ * at step "uid_map"). The library does not make the child dumpable, which
+ * would open its copy of the caller's memory to ptrace.
+ *
+ * What the kernel does that callers meet: with SUBPROC_NS_PID the child is
+ * its namespace's init, so a signal it has no handler for is dropped unless
+ * it is SIGKILL or SIGSTOP (a timeout's SIGTERM does nothing; the SIGKILL
+ * after the grace period ends it), and when it ends the kernel kills every
+ * process left in its namespace. In a new user namespace without maps the
+ * child's ids are the overflow ids (65534), and it loses its capabilities
+ * at execve.
+ */
+typedef struct subproc_isolation {
+	unsigned namespaces; /* enum subproc_ns, or-ed */
+	unsigned flags;      /* enum subproc_isolation_flags, or-ed */
+	/* The host name in the new uts namespace (needs SUBPROC_NS_UTS;
+	 * at most 64 bytes); NULL keeps the caller's. */
+	const char *hostname;
+	/* The new user namespace's maps (need SUBPROC_NS_USER). Unprivileged,
+	 * the kernel accepts only one line of count 1 whose outside id is the
+	 * caller's own effective id (for gids: with setgroups denied), such
+	 * as {0, getuid(), 1} (unshare -r); anything else fails with -EPERM
+	 * at step "uid_map" or "gid_map". A privileged caller may map ranges
+	 * (at most 340 lines). */
+	const subproc_idmap *uid_map;
+	size_t nuid_map;
+	const subproc_idmap *gid_map;
+	size_t ngid_map;
+	int setgroups; /* enum subproc_setgroups_rule; not DEFAULT needs SUBPROC_NS_USER */
+	/* Capabilities raised in the ambient set (SUBPROC_CAP bits), so that
+	 * they survive the change to attr.uid and the execve of a program
+	 * without file capabilities (Go's AmbientCaps). Each must be in the
+	 * permitted set (root's, or any in a new user namespace); the child
+	 * keeps its permitted set across SUBPROC_SETUID (PR_SET_KEEPCAPS) for
+	 * them. */
+	unsigned long long ambient;
+	/* With SUBPROC_BOUNDING_SET: the capabilities the bounding set keeps. */
+	unsigned long long bounding;
+	/* A seccomp filter (struct sock_fprog, <linux/filter.h>), installed
+	 * last, just before execve, so the filter sees only the program's
+	 * calls (and execve's). Unprivileged, the kernel needs
+	 * SUBPROC_NO_NEW_PRIVS too (else -EACCES, step "seccomp"). A filter
+	 * that refuses the calls a failing child reports with (write,
+	 * exit_group) leaves a failed execve reported as -EPIPE at step
+	 * "launch" on the paths that report through a pipe. NULL: none. */
+	const struct sock_fprog *seccomp;
+
+	/* Room for fields added later without changing the struct's size. */
+	void *reserved_[8];
+} subproc_isolation;
 
 /** One resource limit for subproc_attr.rlimits. */
 typedef struct subproc_rlimit {
@@ -396,7 +555,9 @@ typedef struct subproc_rlimit {
  * Steps run in the child in this order, and the first that fails stops the
  * start: cgroup, setsid, setpgid, tcsetpgrp, rlimits, chroot, setgroups,
  * setgid, setuid, chdir, pdeathsig, fd map, noctty, setctty, closing other
- * fds, umask, RLIMIT_NOFILE, signals, execve. Limits come before the
+ * fds, umask, RLIMIT_NOFILE, signals, execve (with `isolation`, its steps
+ * come between these as subproc_isolation lists, and ptrace last but
+ * two). Limits come before the
  * credentials so that a raised hard limit reaches an unprivileged child;
  * RLIMIT_NOFILE is set after the fd map (its hard limit raised before the
  * credentials when asked), so that a low limit does not stop the map.
@@ -446,8 +607,14 @@ typedef struct subproc_attr {
 
 	int cgroup_fd; /* with SUBPROC_CGROUP: an open cgroup v2 directory */
 
-	/* Room for fields added later without changing the struct's size. */
-	void *reserved_[8];
+	/* Fields added since 0.2 take the room reserved_ kept, so that the
+	 * struct keeps its size and layout. */
+	union {
+		/* Namespaces, id maps, capabilities, no_new_privs and seccomp
+		 * (Linux); NULL for none. See subproc_isolation. */
+		const subproc_isolation *isolation;
+		void *reserved_[8];
+	};
 } subproc_attr;
 
 /** A started child. Opaque; use the functions below. */

@@ -21,6 +21,8 @@
  *                       (F_GETPIPE_SZ, or the errno)
  *   --gate DIR LIMIT TOTAL  count how many probes run at once (see gate())
  *   --wait-stdin        read stdin until EOF, after reporting
+ *   --syscall NR        make system call NR with no arguments (getppid, say)
+ *                       and report syscall.NR=ok, or errno:N with its errno
  * The report is written once all options have been carried out; then
  * --wait-stdin and --raise take effect, and the probe exits.
  *
@@ -41,7 +43,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -403,6 +407,93 @@ static void report_cgroup(void)
 	put(value, "cgroup");
 }
 
+/* A whole small file, escaped as one value; "errno:N" when it cannot be
+ * read. */
+static void report_file(const char *path, const char *key)
+{
+	char buf[8192], err[32];
+	size_t len = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, sizeof err, "errno:%d", errno);
+		put(err, "%s", key);
+		return;
+	}
+	while (len + 1 < sizeof buf && (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	put(buf, "%s", key);
+}
+
+/*
+ * What isolation shows: each namespace as /proc/self/ns names it
+ * ("ns.pid=pid:[4026531836]"), the host name, the user namespace's maps, the
+ * capability sets, NoNewPrivs and Seccomp of /proc/self/status, and how many
+ * processes /proc lists (a fresh /proc in a new pid namespace lists the
+ * probe's own alone).
+ */
+static void report_isolation(void)
+{
+	static const char *const kinds[] = {"user", "pid", "mnt", "net", "uts",
+	                                    "ipc",  "cgroup", "time"};
+	static const char *const fields[] = {"CapInh", "CapPrm", "CapEff", "CapBnd",
+	                                     "CapAmb", "NoNewPrivs", "Seccomp"};
+	char path[64], link[128], line[256], err[32];
+	struct utsname u;
+	struct dirent *d;
+	long procs = 0;
+	FILE *f;
+	DIR *dir;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		ssize_t n;
+
+		snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i]);
+		n = readlink(path, link, sizeof link - 1);
+		if (n < 0) {
+			snprintf(err, sizeof err, "errno:%d", errno);
+			put(err, "ns.%s", kinds[i]);
+		} else {
+			link[n] = '\0';
+			put(link, "ns.%s", kinds[i]);
+		}
+	}
+	put(uname(&u) == 0 ? u.nodename : "?", "hostname");
+	report_file("/proc/self/uid_map", "uid_map");
+	report_file("/proc/self/gid_map", "gid_map");
+	report_file("/proc/self/setgroups", "setgroups");
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof line, f)) {
+		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+			size_t len = strlen(fields[i]);
+
+			if (strncmp(line, fields[i], len) == 0 && line[len] == ':') {
+				char *v = line + len + 1;
+
+				v += strspn(v, " \t");
+				v[strcspn(v, "\n")] = '\0';
+				put(v, "status.%s", fields[i]);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir)) != NULL)
+		procs += d->d_name[0] >= '0' && d->d_name[0] <= '9';
+	if (dir)
+		closedir(dir);
+	put_long(dir ? procs : -1, "proc_pids");
+}
+
 static void report_env_argv(int argc, char **argv)
 {
 	size_t n = 0;
@@ -566,6 +657,13 @@ int main(int argc, char **argv)
 			gate(arg, (long)parse_num(argv[i + 1], opt),
 			     (long)parse_num(argv[i + 2], opt));
 			i += 2;
+		} else if (strcmp(opt, "--syscall") == 0) {
+			long nr = parse_num(arg, opt), r = syscall(nr, 0, 0, 0, 0, 0, 0);
+			char buf[32] = "ok";
+
+			if (r < 0)
+				snprintf(buf, sizeof buf, "errno:%d", errno);
+			put(buf, "syscall.%ld", nr);
 		} else if (strcmp(opt, "--write-fd") == 0) {
 			int fd = (int)parse_num(arg, opt);
 			char buf[32] = "ok";
@@ -587,6 +685,7 @@ int main(int argc, char **argv)
 	report_fds();
 	report_rlimits();
 	report_cgroup();
+	report_isolation();
 	report_env_argv(argc, argv);
 	write_all(report_fd, report, report_len);
 

@@ -35,6 +35,18 @@ static const char *const step_names[SUBPROC_STEP_COUNT_] = {
 	[SUBPROC_STEP_SIGNALS] = "signals",
 	[SUBPROC_STEP_EXECVE] = "execve",
 	[SUBPROC_STEP_OPEN] = "open",
+	[SUBPROC_STEP_UNSHARE] = "unshare",
+	[SUBPROC_STEP_UID_MAP] = "uid_map",
+	[SUBPROC_STEP_GID_MAP] = "gid_map",
+	[SUBPROC_STEP_MOUNT] = "mount",
+	[SUBPROC_STEP_HOSTNAME] = "sethostname",
+	[SUBPROC_STEP_KEEPCAPS] = "keepcaps",
+	[SUBPROC_STEP_CAPSET] = "capset",
+	[SUBPROC_STEP_CAPBSET] = "capbset",
+	[SUBPROC_STEP_AMBIENT] = "ambient",
+	[SUBPROC_STEP_PTRACE] = "ptrace",
+	[SUBPROC_STEP_NO_NEW_PRIVS] = "no_new_privs",
+	[SUBPROC_STEP_SECCOMP] = "seccomp",
 };
 
 const char *subproc_step_name(int step)

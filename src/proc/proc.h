@@ -40,6 +40,12 @@ struct proc_plan {
 	const subproc_attr *attr;
 	void *mem;      /* steps, rlimits and scratch, in one allocation */
 	char *resolved; /* the PATH match, NULL without a search */
+	/* What isolation steps point at (the plan does not move between
+	 * plan_build and the launch). */
+	uint64_t ns;
+	struct sys_caps caps;
+	struct sys_idmap idmap;
+	char *idmap_text; /* the uid_map and gid_map texts, NULL when none */
 };
 
 /* Validates and compiles. On failure nothing is held and *err is filled. */

@@ -263,6 +263,10 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 	 * file actions). */
 	if (c->status_rd >= 0)
 		raw_close(c->status_rd);
+	/* The parent's end of the map pipe, for the same reason; only a plan
+	 * with maps has the pipe (elsewhere the fields are not set). */
+	if (p->idmap != NULL && c->sync_wr >= 0)
+		raw_close(c->sync_wr);
 	if (c->files_shared) {
 		/* When both ways are refused, the child has touched nothing
 		 * yet, and the parent starts it again without sharing. */
@@ -424,7 +428,10 @@ CHILD_FN _Noreturn void sys_child_run(struct sys_child *c)
 			break;
 		}
 		default:
-			r = -EINVAL;
+			if (s->op >= SYS_OP_UNSHARE && s->op <= SYS_OP_SECCOMP)
+				r = child_isolation_step(c, s, status_fd, &detail);
+			else
+				r = -EINVAL;
 			break;
 		}
 		if (r < 0)

@@ -28,6 +28,7 @@
 #define child_signal_handled subproc__child_signal_handled
 #define child_signal_set subproc__child_signal_set
 #define child_unshare_files subproc__child_unshare_files
+#define child_isolation_step subproc__child_isolation_step
 
 /* Closes every fd from lo up but keep (-1: none), now: posix_spawn's
  * addclosefrom_np, after which a file action naming one fails as after
@@ -59,5 +60,13 @@ long child_signal_handled(int sig);
 long child_signal_set(int sig, bool ignore);
 /* Installs the child's signal mask (signal n is bit n-1). */
 long child_setmask(uint64_t mask);
+
+/* The isolation steps (SYS_OP_UNSHARE and after): namespaces, the wait for
+ * the id maps, mounts, host name, capabilities, ptrace, no_new_privs and
+ * seccomp. *detail gets the capability a capability step failed on.
+ * status_fd is the fork path's status pipe, which SYS_OP_IDMAP_WAIT tells
+ * the parent through. The portable build has none of them: -ENOSYS. */
+long child_isolation_step(struct sys_child *c, const struct sys_step *s, int status_fd,
+                          int *detail);
 
 #endif

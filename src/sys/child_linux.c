@@ -9,9 +9,13 @@
 
 #include "raw_linux.h"
 
+#include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -207,6 +211,157 @@ CHILD_FN long child_signal_set(int sig, bool ignore)
 CHILD_FN long child_setmask(uint64_t mask)
 {
 	return raw_sigprocmask(SIG_SETMASK, &mask, NULL);
+}
+
+/* ---- isolation ------------------------------------------------------------ */
+
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The namespaces the launch could not create the child in. A new pid
+ * namespace is not among what unshare(2) can give: the caller would stay
+ * outside it and only its children go in, so that is refused. */
+CHILD_FN static long child_unshare(const struct sys_child *c, uint64_t want)
+{
+	uint64_t left = want & ~c->ns_done;
+
+	if (left == 0)
+		return 0;
+	if (left & CLONE_NEWPID)
+		return -EINVAL;
+	return raw_unshare(left);
+}
+
+/*
+ * Tells the parent, through the status pipe, that the child is in its user
+ * namespace (unshared now if the launch could not), then waits for the go
+ * byte it writes once the maps are in. A parent that fails kills the child
+ * here; a pipe closed without the byte means the same.
+ */
+CHILD_FN static long child_idmap_wait(struct sys_child *c, int status_fd)
+{
+	struct sys_result ready = {.index = SYS_INDEX_READY};
+	char go;
+	long r;
+
+	do
+		r = raw_write(status_fd, &ready, sizeof ready);
+	while (r == -EINTR);
+	if (r != (long)sizeof ready)
+		return r < 0 ? r : -EPIPE;
+	do
+		r = raw_read(c->sync_rd, &go, 1);
+	while (r == -EINTR);
+	raw_close(c->sync_rd);
+	return r == 1 ? 0 : r < 0 ? r : -EPIPE;
+}
+
+/* The kernel's capability sets, 64 bits as two words (version 3). */
+struct child_capdata {
+	uint32_t effective, permitted, inheritable;
+};
+
+/*
+ * The inheritable set gains the ambient capabilities (the kernel raises an
+ * ambient one only when it is permitted and inheritable), and, when the
+ * bounding set is to shrink, the effective set becomes the permitted one:
+ * dropping takes CAP_SETPCAP in effect, which a uid change with keepcaps
+ * has cleared. execve computes the effective set anew either way.
+ */
+CHILD_FN static long child_capset(const struct sys_caps *caps)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct child_capdata d[2] = {{0, 0, 0}, {0, 0, 0}};
+	long r = raw_capget(&hdr, d);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 2; i++) {
+		d[i].inheritable |= (uint32_t)(caps->ambient >> (32 * i));
+		if (caps->drop_bounding)
+			d[i].effective = d[i].permitted;
+	}
+	return raw_capset(&hdr, d);
+}
+
+/* Drops every capability the bounding set has and should not keep; the
+ * kernel's last capability is the first it says EINVAL for. */
+CHILD_FN static long child_capbset(const struct sys_caps *caps, int *detail)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		long r = raw_prctl(PR_CAPBSET_READ, cap);
+
+		if (r == -EINVAL)
+			break;
+		if (r == 1 && !((caps->bounding >> cap) & 1))
+			r = raw_prctl(PR_CAPBSET_DROP, cap);
+		if (r < 0)
+			return *detail = cap, r;
+	}
+	return 0;
+}
+
+CHILD_FN static long child_ambient(const struct sys_caps *caps, int *detail)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (!((caps->ambient >> cap) & 1))
+			continue;
+		long r = raw_prctl3(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap);
+		if (r < 0)
+			return *detail = cap, r;
+	}
+	return 0;
+}
+
+/* seccomp(2) came in Linux 3.17; prctl installs the same filter before. */
+CHILD_FN static long child_seccomp(const void *prog)
+{
+	long r = raw_seccomp(SECCOMP_SET_MODE_FILTER, 0, prog);
+
+	if (r == -ENOSYS)
+		r = raw_prctl3(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog);
+	return r;
+}
+
+CHILD_FN long child_isolation_step(struct sys_child *c, const struct sys_step *s, int status_fd,
+                                   int *detail)
+{
+	switch (s->op) {
+	case SYS_OP_UNSHARE:
+		return child_unshare(c, *(const uint64_t *)s->ptr);
+	case SYS_OP_IDMAP_WAIT:
+		return child_idmap_wait(c, status_fd);
+	case SYS_OP_MOUNT_PRIVATE:
+		return raw_mount(NULL, s->ptr, NULL, MS_REC | MS_PRIVATE, NULL);
+	case SYS_OP_MOUNT_PROC:
+		return raw_mount("proc", s->ptr, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	case SYS_OP_HOSTNAME:
+		return raw_sethostname(s->ptr, s->arg);
+	case SYS_OP_KEEPCAPS:
+		return raw_prctl(PR_SET_KEEPCAPS, 1);
+	case SYS_OP_CAPSET:
+		return child_capset(s->ptr);
+	case SYS_OP_CAPBSET:
+		return child_capbset(s->ptr, detail);
+	case SYS_OP_AMBIENT:
+		return child_ambient(s->ptr, detail);
+	case SYS_OP_PTRACE:
+		return raw_ptrace(PTRACE_TRACEME, 0, 0, 0);
+	case SYS_OP_NO_NEW_PRIVS:
+		return raw_prctl3(PR_SET_NO_NEW_PRIVS, 1, 0);
+	case SYS_OP_SECCOMP:
+		return child_seccomp(s->ptr);
+	default:
+		return -EINVAL;
+	}
 }
 
 /* The first frame of a CLONE_VM child, on the stack the parent lent it

@@ -176,3 +176,16 @@ CHILD_FN long child_setmask(uint64_t mask)
 	}
 	return raw_result(sigprocmask(SIG_SETMASK, &set, NULL));
 }
+
+/* Namespaces, capabilities, seccomp and ptrace are Linux's; the plan
+ * refuses them before any launch (sys_isolation_supported), so this only
+ * keeps the contract. */
+CHILD_FN long child_isolation_step(struct sys_child *c, const struct sys_step *s, int status_fd,
+                                   int *detail)
+{
+	(void)c;
+	(void)s;
+	(void)status_fd;
+	(void)detail;
+	return -ENOSYS;
+}

@@ -64,7 +64,7 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 			return -EINVAL;
 		}
 	}
-	if (plan->own_memory)
+	if (plan->own_memory || plan->idmap != NULL)
 		mode = SYS_LAUNCH_FORK;
 	/* The parent is not cancelled half way: a cancelled waitpid would
 	 * leave the failed child a zombie. */
@@ -93,5 +93,7 @@ int sys_launch(const struct sys_plan *plan, pid_t *pid, int *pidfd, struct sys_r
 	if (lock)
 		sys_forklock_wrunlock();
 	pthread_setcancelstate(cancel, NULL);
+	if (r < 0 && res->index == SYS_INDEX_LAUNCH && plan->ns != 0 && sys_ns_refused(-r))
+		res->index = SYS_INDEX_NS;
 	return r;
 }

@@ -40,26 +40,13 @@
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 /* The child's stack. Its deepest path (the /proc/self/fd walk) needs about
  * 1.5 KiB; the rest is margin for unoptimised builds. */
 #define CHILD_STACK_SIZE ((size_t)16384)
-
-/* struct clone_args up to CLONE_ARGS_SIZE_VER2 (Linux 5.7), spelled out so
- * the build does not depend on the kernel headers' age. */
-struct clone3_args {
-	uint64_t flags;
-	uint64_t pidfd;
-	uint64_t child_tid;
-	uint64_t parent_tid;
-	uint64_t exit_signal;
-	uint64_t stack;
-	uint64_t stack_size;
-	uint64_t tls;
-	uint64_t set_tid;
-	uint64_t set_tid_size;
-	uint64_t cgroup;
-};
 
 /* The trampolines (clone_ARCH.S): the raw system calls, with the child
  * calling fn(arg) on the new stack. */
@@ -168,6 +155,9 @@ static int launch_clone3(const struct sys_plan *plan, struct sys_child *c, char 
 		 * rt_sigaction calls in the child (Linux 5.5). */
 		c->handlers_cleared = clear;
 		c->cgroup_done = into;
+		/* Every namespace: clone3 has room for CLONE_NEWTIME. */
+		a.flags |= plan->ns;
+		c->ns_done = plan->ns;
 		if (clear)
 			a.flags |= CLONE_CLEAR_SIGHAND;
 		if (into) {
@@ -213,8 +203,11 @@ static int launch_clone(const struct sys_plan *plan, struct sys_child *c, char *
 
 	c->handlers_cleared = false;
 	c->cgroup_done = false;
+	/* CLONE_NEWTIME is 0x80, inside clone's exit-signal byte: the child
+	 * unshares it (SYS_OP_UNSHARE), which execve then moves it into. */
+	c->ns_done = plan->ns & ~(uint64_t)CLONE_NEWTIME;
 	for (;;) {
-		unsigned long f = CLONE_VM | CLONE_VFORK | SIGCHLD;
+		unsigned long f = CLONE_VM | CLONE_VFORK | SIGCHLD | (unsigned long)c->ns_done;
 		/* CLONE_PIDFD came in Linux 5.2; without it, pidfd_open
 		 * below (5.3) or no pidfd at all. */
 		if (want_pidfd)
@@ -227,12 +220,17 @@ static int launch_clone(const struct sys_plan *plan, struct sys_child *c, char *
 		if (r != -EINVAL)
 			break;
 		/* An emulator refuses the flags it cannot turn into a fork
-		 * (qemu-user 7.2: CLONE_PIDFD and CLONE_FILES), one by one. */
+		 * (qemu-user 7.2: CLONE_PIDFD, CLONE_FILES and the namespace
+		 * flags), one by one. Namespaces go last, to the child's
+		 * unshare step, whose error then names them (a kernel without
+		 * one of them says EINVAL too). */
 		if (want_pidfd) {
 			want_pidfd = false;
 		} else if (c->files_shared) {
 			c->files_shared = false;
 			atomic_store_explicit(&files_share_refused, true, memory_order_relaxed);
+		} else if (c->ns_done != 0) {
+			c->ns_done = 0;
 		} else {
 			break;
 		}
@@ -354,8 +352,12 @@ int sys_launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
 			break;
 		}
 		slot = (struct sys_result){.index = SYS_INDEX_LAUNCH};
-		c = (struct sys_child){
-			.plan = plan, .result = &slot, .status_fd = -1, .status_rd = -1};
+		c = (struct sys_child){.plan = plan,
+		                       .result = &slot,
+		                       .status_fd = -1,
+		                       .status_rd = -1,
+		                       .sync_rd = -1,
+		                       .sync_wr = -1};
 		if (memory == VM_UNSHARED || (memory == VM_UNKNOWN && try_pipe)) {
 			/* With a full fd table a start on a real kernel still
 			 * works without the pipe (posix_spawn needs no free
@@ -383,9 +385,15 @@ int sys_launch_vm(const struct sys_plan *plan, int mode, pid_t *pid, int *pidfd,
 			 * filter that refuses clone3 (as container runtimes do)
 			 * before the child exists. */
 			if (mode == SYS_LAUNCH_DEFAULT && (r == -ENOSYS || r == -EPERM)) {
-				atomic_store_explicit(&clone3_refused, true, memory_order_relaxed);
+				/* With namespaces, EPERM may be theirs: clone3
+				 * counts as refused only when clone then works. */
+				bool refused = r == -ENOSYS || plan->ns == 0;
+
 				*launched = "clone";
 				r = launch_clone(plan, &c, top, pid, pidfd, res);
+				if (refused || r == 0)
+					atomic_store_explicit(&clone3_refused, true,
+					                      memory_order_relaxed);
 			}
 		} else {
 			*launched = "clone";

@@ -74,6 +74,9 @@ struct raw_sigaction {
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
+#ifndef __NR_seccomp
+#error "the system headers lack __NR_seccomp (Linux 3.17)"
+#endif
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
 #endif
@@ -118,6 +121,35 @@ struct raw_sigaction {
 #define raw_umask(mask) RAW1(__NR_umask, (mask))
 #define raw_prlimit(pid, res, newl, oldl) RAW4(__NR_prlimit64, (pid), (res), (newl), (oldl))
 #define raw_prctl(op, a) RAW5(__NR_prctl, (op), (a), 0, 0, 0)
+#define raw_prctl3(op, a, b) RAW5(__NR_prctl, (op), (a), (b), 0, 0)
+#define raw_mount(src, target, type, flags, data)                                                  \
+	RAW5(__NR_mount, (src), (target), (type), (flags), (data))
+#define raw_sethostname(name, len) RAW2(__NR_sethostname, (name), (len))
+#define raw_capget(hdr, data) RAW2(__NR_capget, (hdr), (data))
+#define raw_capset(hdr, data) RAW2(__NR_capset, (hdr), (data))
+#define raw_ptrace(req, pid, addr, data) RAW4(__NR_ptrace, (req), (pid), (addr), (data))
+#define raw_seccomp(op, flags, args) RAW3(__NR_seccomp, (op), (flags), (args))
+/* A fork: clone without CLONE_VM or a new stack, so the child goes on from
+ * here in a copy of the caller's memory. The arguments after the stack
+ * differ in order between architectures; none is used. */
+#define raw_clone_fork(flags) RAW5(__NR_clone, (flags), 0, 0, 0, 0)
+#define raw_clone3(args, size) RAW2(__NR_clone3, (args), (size))
+
+/* struct clone_args up to CLONE_ARGS_SIZE_VER2 (Linux 5.7), spelled out so
+ * the build does not depend on the kernel headers' age. */
+struct clone3_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+};
 #define raw_sigaction(sig, act, old) RAW4(__NR_rt_sigaction, (sig), (act), (old), RAW_SIGSET_SIZE)
 #define raw_sigprocmask(how, set, old)                                                             \
 	RAW4(__NR_rt_sigprocmask, (how), (set), (old), RAW_SIGSET_SIZE)

@@ -49,6 +49,11 @@
 #define sys_gid_changes subproc__sys_gid_changes
 #define sys_open_dir_path subproc__sys_open_dir_path
 #define sys_check_in_root subproc__sys_check_in_root
+#define sys_fork_call subproc__sys_fork_call
+#define sys_idmap_write subproc__sys_idmap_write
+#define sys_isolation_supported subproc__sys_isolation_supported
+#define sys_ns_refused subproc__sys_ns_refused
+#define sys_ns_flags subproc__sys_ns_flags
 
 /* One past the highest signal number a plan can name: signals 1 to 64, the
  * kernel's form (NSIG is not POSIX's). */
@@ -91,6 +96,36 @@ enum sys_op {
 	                       * then plan->script_argv */
 	SYS_OP_SIGIGNORE,     /* ptr: uint64_t, signals (kernel form) set to SIG_IGN;
 	                       * not arg, which a 32-bit long would cut */
+
+	/* Isolation (Linux; the portable build's plan never has them). */
+	SYS_OP_UNSHARE,      /* ptr: uint64_t, CLONE_NEW* flags; those the launch did
+	                      * not create the child in (sys_child.ns_done) */
+	SYS_OP_IDMAP_WAIT,   /* - : tell the parent, then wait while it writes the maps */
+	SYS_OP_MOUNT_PRIVATE,/* ptr: "/"; MS_REC|MS_PRIVATE */
+	SYS_OP_MOUNT_PROC,   /* ptr: "/proc" */
+	SYS_OP_HOSTNAME,     /* ptr: name, arg: its length */
+	SYS_OP_KEEPCAPS,     /* - */
+	SYS_OP_CAPSET,       /* ptr: struct sys_caps */
+	SYS_OP_CAPBSET,      /* ptr: struct sys_caps; detail: the capability */
+	SYS_OP_AMBIENT,      /* ptr: struct sys_caps; detail: the capability */
+	SYS_OP_PTRACE,       /* - */
+	SYS_OP_NO_NEW_PRIVS, /* - */
+	SYS_OP_SECCOMP,      /* ptr: struct sock_fprog */
+};
+
+/* The capability steps' sets (bit n: capability n). */
+struct sys_caps {
+	uint64_t ambient;  /* raised in the ambient set (and so the inheritable one) */
+	uint64_t bounding; /* with drop_bounding: the bounding set keeps these */
+	bool drop_bounding;
+};
+
+/* A user namespace's maps, as the text the parent writes into
+ * /proc/PID/{uid_map,setgroups,gid_map}; each NULL when not written. */
+struct sys_idmap {
+	const char *uid_map;
+	const char *setgroups;
+	const char *gid_map;
 };
 
 /* SYS_OP_OPEN: open `path` and put it at the step's fd. */
@@ -154,12 +189,22 @@ struct sys_plan {
 	/* No pidfd is wanted (posix_spawn): none is made, so that a start with
 	 * a full fd table needs no free slot on the CLONE_VM paths. */
 	bool no_pidfd;
+	/* CLONE_NEW* flags: the namespaces the child starts in, as launch
+	 * flags where the launch takes them; the plan's SYS_OP_UNSHARE step
+	 * makes the rest. */
+	uint64_t ns;
+	/* Not NULL: the parent writes these maps while the child waits at
+	 * SYS_OP_IDMAP_WAIT. The parent cannot run while a CLONE_VFORK child
+	 * has not exec'd, so such a start never shares memory. */
+	const struct sys_idmap *idmap;
 	/* When not NULL, an exec step that fails with ENOEXEC runs
 	 * script_argv[0] with this argv (and the plan's envp) instead: the
 	 * file as a shell script without "#!", which glibc's posix_spawn did
 	 * before 2.15 and still does for programs linked against that. */
 	char *const *script_argv;
 };
+
+struct sys_child;
 
 /* What the child reports when a step fails. */
 struct sys_result {
@@ -171,6 +216,13 @@ struct sys_result {
 #define SYS_INDEX_PIPE (-2)    /* the fork path's status pipe could not be made */
 #define SYS_INDEX_UNSHARE (-3) /* the child could not unshare the fd table */
 #define SYS_INDEX_ENV (-4)     /* SUBPROC_LAUNCH has a value no launch has */
+#define SYS_INDEX_NS (-5)      /* the launch refused the namespace flags */
+/* The parent could not write a map file; detail: the child's pid. */
+#define SYS_INDEX_UID_MAP (-6)
+#define SYS_INDEX_SETGROUPS_FILE (-7)
+#define SYS_INDEX_GID_MAP (-8)
+/* Not a failure: a child at SYS_OP_IDMAP_WAIT, ready for its maps. */
+#define SYS_INDEX_READY (-9)
 
 /*
  * Launches the child described by `plan`. Returns 0 with *pid and *pidfd
@@ -189,6 +241,28 @@ const char *sys_launch_env_text(void);
 
 /* The launch paths, each with sys_launch's contract (launch_*.c). */
 int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *res);
+/*
+ * The fork path's fork (ns_linux.c, ns_posix.c): fork(), or where the plan
+ * has namespaces, a clone without CLONE_VM that creates the child in them
+ * (sets c->ns_done). Returns the pid in the parent, 0 in the child, or
+ * -errno. Signals are blocked around it by the caller.
+ */
+pid_t sys_fork_call(const struct sys_plan *plan, struct sys_child *c);
+/*
+ * Writes the plan's maps into /proc/PID (ns_linux.c): 0, or -errno with
+ * res->index one of SYS_INDEX_UID_MAP, _SETGROUPS_FILE, _GID_MAP and
+ * res->detail the pid.
+ */
+int sys_idmap_write(const struct sys_idmap *idmap, pid_t pid, struct sys_result *res);
+/* Whether this build can isolate a child at all (namespaces, capabilities,
+ * seccomp, ptrace): false in the portable build. */
+bool sys_isolation_supported(void);
+/* Whether a launch that failed with err (positive) did so because of its
+ * namespace flags, as far as the errno can say. */
+bool sys_ns_refused(int err);
+/* The CLONE_NEW* flags of subproc_ns bits (enum subproc_ns; 0 in the
+ * portable build). */
+uint64_t sys_ns_flags(unsigned subproc_ns);
 /* The CLONE_VM launches, clone3 and clone (launch_linux.c; the portable
  * build has none and says ENOSYS). Returns 1, having started nothing, when
  * a default start is to take the fork path instead. */
@@ -214,6 +288,10 @@ struct sys_child {
 	bool entered;
 	bool handlers_cleared; /* clone3 reset the handlers already */
 	bool cgroup_done;      /* clone3 placed the child in its cgroup */
+	uint64_t ns_done;      /* CLONE_NEW* flags the launch created it with */
+	/* The fork path's pipe from the parent for SYS_OP_IDMAP_WAIT: the
+	 * child reads sync_rd and closes sync_wr first; -1 when none. */
+	int sync_rd, sync_wr;
 	bool files_shared;     /* started with CLONE_FILES: unshare first */
 	uint64_t oldmask;      /* the caller's mask, saved by the parent */
 };
