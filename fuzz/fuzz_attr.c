@@ -33,6 +33,13 @@ static const rlim_t limits[] = {0, 1, 64, 1024, RLIM_INFINITY};
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bytes b = {data, size};
+	static const subproc_idmap map_root = {0, 0, 1}, map_range = {0, 100000, 1000},
+				   map_empty = {0, 0, 0};
+	static const subproc_idmap *const maps[] = {NULL, &map_root, &map_range, &map_empty};
+	static const char *const hostnames[] = {NULL, "fuzz", "",
+	                                        "a-name-longer-than-the-sixty-four-bytes-a-host-"
+	                                        "name-may-have-on-linux"};
+	subproc_isolation iso;
 	subproc_attr a;
 	int files[8];
 	gid_t groups[4];
@@ -45,12 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	pool_init();
 	memset(&a, 0, sizeof a);
+	memset(&iso, 0, sizeof iso);
 	argv[0] = (char *)path;
 	invariants_before();
 	while (b.n > 0) {
-		switch (pick(&b, 16)) {
+		switch (pick(&b, 17)) {
 		case 0:
-			a.flags |= 1u << pick(&b, 17); /* 17: one unknown flag */
+			a.flags |= 1u << pick(&b, 18); /* 17: one unknown flag */
+			/* A traced child stops at its exec for a tracer, which
+			 * the fuzzer is not. */
+			a.flags &= ~(unsigned)SUBPROC_PTRACE;
 			break;
 		case 1:
 			a.dir = dirs[pick(&b, 6)];
@@ -112,6 +123,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				argv[argc++] = (char *)args[pick(&b, 5)];
 			if (pick(&b, 8) == 0)
 				argv[0] = NULL; /* an empty argv */
+			break;
+		case 15:
+			/* Isolation, without a seccomp filter (a random one
+			 * could refuse the fuzzer's own wait in the child's
+			 * place) or ptrace (see case 0). */
+			iso.namespaces = (unsigned)pick(&b, 512); /* 256 up: unknown */
+			iso.flags = (unsigned)pick(&b, 16);       /* 8: unknown */
+			iso.hostname = hostnames[pick(&b, 4)];
+			iso.uid_map = maps[pick(&b, 4)];
+			iso.nuid_map = iso.uid_map != NULL ? 1 : pick(&b, 2);
+			iso.gid_map = maps[pick(&b, 4)];
+			iso.ngid_map = iso.gid_map != NULL ? 1 : 0;
+			iso.setgroups = (int)pick(&b, 5) - 1;
+			iso.ambient = pick(&b, 4) == 0 ? SUBPROC_CAP(pick(&b, 64)) : 0;
+			iso.bounding = SUBPROC_CAP(pick(&b, 64));
+			a.isolation = &iso;
 			break;
 		default:
 			a.chroot = pick(&b, 2) ? "/" : "/subproc-missing";

@@ -131,7 +131,6 @@ int sys_launch_fork(const struct sys_plan *plan, pid_t *pid, struct sys_result *
 		return child;
 	}
 	*pid = child;
-	r = 0;
 	if (plan->idmap != NULL) {
 		r = idmap_handshake(plan, p[0], sync, child, res);
 		close(sync[0]);

@@ -74,9 +74,6 @@ struct raw_sigaction {
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
-#ifndef __NR_seccomp
-#error "the system headers lack __NR_seccomp (Linux 3.17)"
-#endif
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
 #endif
