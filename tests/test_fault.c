@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,9 +136,13 @@ long __real_subproc__sys_clone_call(unsigned long flags, void *stack_top, int *p
                                     void (*fn)(void *), void *arg);
 long __wrap_subproc__sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
                                     void (*fn)(void *), void *arg);
+/* The flags of the last clone the library made, failed or not. */
+static unsigned long clone_flags_seen;
+
 long __wrap_subproc__sys_clone_call(unsigned long flags, void *stack_top, int *pidfd,
                                     void (*fn)(void *), void *arg)
 {
+	clone_flags_seen = flags;
 	if (fault_hit(FAULT_CLONE))
 		return -errno;
 	return __real_subproc__sys_clone_call(flags, stack_top, pidfd, fn, arg);
@@ -1225,6 +1230,134 @@ static void test_fault_stop_in_every_order(void **state)
 	assert_true(no_children());
 }
 
+/* --- isolation's launches and the map handshake ---------------------------- */
+
+static const subproc_idmap map_root = {0, 0, 1};
+static const subproc_isolation iso_root_map = {
+	.namespaces = SUBPROC_NS_USER, .uid_map = &map_root, .nuid_map = 1};
+
+static void need_root_linux(void)
+{
+	if (geteuid() != 0)
+		skip_because("namespaces here need root");
+}
+
+/* Namespaces ride on the CLONE_VM launch (clone here, which the wrapper
+ * sees); a start with maps takes the fork path, which neither clones
+ * through the trampoline nor calls fork() (its clone carries the
+ * namespaces). */
+static void test_fault_isolation_launches(void **state)
+{
+	subproc_isolation uts = {.namespaces = SUBPROC_NS_UTS};
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE, .isolation = &uts};
+	subproc_proc *p = NULL;
+	subproc_status st;
+
+	(void)state;
+	need_root_linux();
+	fault_arm(FAULT_CLONE, 1000, 0); /* never fails: counts */
+	assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	subproc_release(p);
+	assert_int_equal(fault.calls, 1);
+	assert_true(clone_flags_seen & CLONE_VM);
+	assert_true(clone_flags_seen & CLONE_NEWUTS);
+	fault_disarm();
+
+	attr.isolation = &iso_root_map;
+	fault_arm(FAULT_CLONE, 1000, 0);
+	assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+	assert_int_equal(fault.calls, 0);
+	fault_disarm();
+	fault_arm(FAULT_FORK, 1000, 0);
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 0);
+	subproc_release(p);
+	assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+	assert_int_equal(fault.calls, 0);
+	fault_disarm();
+	assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+	subproc_release(p);
+	assert_true(no_children());
+}
+
+/* A launch refused while it carried namespaces is reported as theirs
+ * (step "unshare", the launch as path); the same errno without them is the
+ * launch's. */
+static void test_fault_clone_refuses_namespaces(void **state)
+{
+	subproc_isolation net = {.namespaces = SUBPROC_NS_NET};
+	subproc_attr attr = {.launch = SUBPROC_LAUNCH_CLONE, .isolation = &net};
+	subproc_error err;
+
+	(void)state;
+	need_root_linux();
+	fault_arm(FAULT_CLONE, 1, EPERM);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EPERM, SUBPROC_STEP_UNSHARE, &err));
+	assert_string_equal(err.path, "clone");
+	fault_disarm();
+	attr.isolation = NULL;
+	fault_arm(FAULT_CLONE, 1, EPERM);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EPERM, SUBPROC_STEP_LAUNCH, &err));
+	fault_disarm();
+}
+
+/* Each failure of the map handshake, in the parent: the second pipe, the
+ * open and the write of each file, the read of the child's "ready". Each
+ * fails the start at its step, and leaves no child, zombie or fd
+ * (start_fails checks). */
+static void test_fault_idmap_handshake(void **state)
+{
+	const subproc_idmap gmap = {0, 0, 1};
+	subproc_isolation iso = iso_root_map;
+	subproc_attr attr = {.isolation = &iso};
+	subproc_error err;
+
+	(void)state;
+	need_root_linux();
+	iso.gid_map = &gmap;
+	iso.ngid_map = 1;
+	/* The status pipe first, then the map pipe. */
+	fault_arm(FAULT_PIPE2, 2, EMFILE);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EMFILE, SUBPROC_STEP_PIPE, &err));
+	assert_int_equal(fault_disarm(), 1);
+
+	/* The parent's writes: uid_map, setgroups, gid_map. */
+	for (int nth = 1; nth <= 3; nth++) {
+		static const char *const files[] = {"uid_map", "setgroups", "gid_map"};
+		char want[64];
+
+		fault_arm(FAULT_WRITE, nth, EIO);
+		assert_true(start_fails(PROBE, probe_exit0, &attr, -EIO,
+		                        nth == 1 ? SUBPROC_STEP_UID_MAP : SUBPROC_STEP_GID_MAP, &err));
+		assert_int_equal(fault_disarm(), 1);
+		snprintf(want, sizeof want, "/%s", files[nth - 1]);
+		assert_non_null(strstr(err.path, want));
+	}
+	fault_arm(FAULT_OPEN, 1, EACCES);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EACCES, SUBPROC_STEP_UID_MAP, &err));
+	assert_int_equal(fault_disarm(), 1);
+
+	/* The child's "ready", then the status after the exec. */
+	fault_arm(FAULT_READ, 1, EIO);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EIO, SUBPROC_STEP_LAUNCH, &err));
+	assert_int_equal(fault_disarm(), 1);
+	fault_arm(FAULT_READ, 2, EIO);
+	assert_true(start_fails(PROBE, probe_exit0, &attr, -EIO, SUBPROC_STEP_LAUNCH, &err));
+	assert_int_equal(fault_disarm(), 1);
+
+	/* And then it works. */
+	{
+		subproc_proc *p = NULL;
+		subproc_status st;
+
+		assert_int_equal(subproc_start(&p, PROBE, probe_exit0, &attr, NULL), 0);
+		assert_int_equal(subproc_wait(p, 0, -1, &st), 0);
+		assert_int_equal(subproc_status_exit_code(st.status), 0);
+		subproc_release(p);
+	}
+}
+
 TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_clone_einval_retries_without_pidfd),
           cmocka_unit_test(test_fault_clone3_eagain), cmocka_unit_test(test_fault_fork_eagain),
@@ -1252,4 +1385,7 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_enomem_out_and_ownership),
           cmocka_unit_test(test_fault_set_read), cmocka_unit_test(test_fault_set_enomem),
           cmocka_unit_test(test_fault_set_wakeup_reads),
-          cmocka_unit_test(test_fault_madvise_prefault))
+          cmocka_unit_test(test_fault_madvise_prefault),
+          cmocka_unit_test(test_fault_isolation_launches),
+          cmocka_unit_test(test_fault_clone_refuses_namespaces),
+          cmocka_unit_test(test_fault_idmap_handshake))
