@@ -442,9 +442,9 @@ static void report_file(const char *path, const char *key)
  */
 static void report_isolation(void)
 {
-	static const char *const kinds[] = {"user", "pid", "mnt", "net", "uts",
-	                                    "ipc",  "cgroup", "time"};
-	static const char *const fields[] = {"CapInh", "CapPrm", "CapEff", "CapBnd",
+	static const char *const kinds[] = {"user", "pid", "mnt",    "net",
+	                                    "uts",  "ipc", "cgroup", "time"};
+	static const char *const fields[] = {"CapInh", "CapPrm",     "CapEff", "CapBnd",
 	                                     "CapAmb", "NoNewPrivs", "Seccomp"};
 	char path[64], link[128], line[256], err[32];
 	struct utsname u;

@@ -1329,7 +1329,8 @@ static void test_fault_idmap_handshake(void **state)
 
 		fault_arm(FAULT_WRITE, nth, EIO);
 		assert_true(start_fails(PROBE, probe_exit0, &attr, -EIO,
-		                        nth == 1 ? SUBPROC_STEP_UID_MAP : SUBPROC_STEP_GID_MAP, &err));
+		                        nth == 1 ? SUBPROC_STEP_UID_MAP : SUBPROC_STEP_GID_MAP,
+		                        &err));
 		assert_int_equal(fault_disarm(), 1);
 		snprintf(want, sizeof want, "/%s", files[nth - 1]);
 		assert_non_null(strstr(err.path, want));

@@ -38,8 +38,8 @@ static const struct {
 	const char *name; /* as /proc/self/ns and the probe's ns.<name> */
 	unsigned ns;
 } kinds[] = {
-	{"user", SUBPROC_NS_USER}, {"pid", SUBPROC_NS_PID},       {"mnt", SUBPROC_NS_MOUNT},
-	{"net", SUBPROC_NS_NET},   {"uts", SUBPROC_NS_UTS},       {"ipc", SUBPROC_NS_IPC},
+	{"user", SUBPROC_NS_USER},     {"pid", SUBPROC_NS_PID},   {"mnt", SUBPROC_NS_MOUNT},
+	{"net", SUBPROC_NS_NET},       {"uts", SUBPROC_NS_UTS},   {"ipc", SUBPROC_NS_IPC},
 	{"cgroup", SUBPROC_NS_CGROUP}, {"time", SUBPROC_NS_TIME},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -260,10 +260,11 @@ static void test_iso_each_namespace(void **state)
 			v = report_get(&r, key);
 			assert_non_null(v);
 			if (i == k && strcmp(v, c.ns[i]) == 0)
-				fail_msg("asked for a new %s namespace, got the caller's %s", kinds[k].name, v);
+				fail_msg("asked for a new %s namespace, got the caller's %s",
+				         kinds[k].name, v);
 			if (i != k && strcmp(v, c.ns[i]) != 0)
-				fail_msg("asked for %s only, the %s namespace changed to %s", kinds[k].name,
-				         kinds[i].name, v);
+				fail_msg("asked for %s only, the %s namespace changed to %s",
+				         kinds[k].name, kinds[i].name, v);
 		}
 		report_free(&r);
 	}
@@ -309,8 +310,8 @@ static void test_iso_pid_namespace_ends_with_init(void **state)
 {
 	subproc_isolation iso = {.namespaces = SUBPROC_NS_PID};
 	subproc_attr attr = {.flags = SUBPROC_PATH_SEARCH, .isolation = &iso};
-	char *const argv[] = {"sh", "-c", "trap '' TERM; sleep 300 </dev/null >/dev/null 2>&1 & wait",
-	                      NULL};
+	char *const argv[] = {"sh", "-c",
+	                      "trap '' TERM; sleep 300 </dev/null >/dev/null 2>&1 & wait", NULL};
 	subproc_proc *p = NULL;
 	subproc_status st;
 	pid_t survivor = 0;
@@ -498,9 +499,14 @@ static void test_iso_map_root_unprivileged(void **state)
 	                         .nuid_map = 1,
 	                         .gid_map = &gm,
 	                         .ngid_map = 1};
-	const char *const want[] = {"uid", "0", "euid", "0", "gid", "0",
-	                            "map:uid_map", "0 65534 1;", "map:gid_map", "0 65534 1;",
-	                            "setgroups", "deny\n", "hostname", "unprivileged", NULL};
+	const char *const want[] = {"uid",         "0",
+	                            "euid",        "0",
+	                            "gid",         "0",
+	                            "map:uid_map", "0 65534 1;",
+	                            "map:gid_map", "0 65534 1;",
+	                            "setgroups",   "deny\n",
+	                            "hostname",    "unprivileged",
+	                            NULL};
 	struct unpriv u = {.attr = {.isolation = &iso}, .want = want};
 	char *dir;
 
@@ -1062,7 +1068,7 @@ TEST_MAIN(cmocka_unit_test(test_iso_each_namespace),
           cmocka_unit_test(test_iso_bounding_set),
           cmocka_unit_test(test_iso_bounding_needs_setpcap),
           cmocka_unit_test(test_iso_no_new_privs), cmocka_unit_test(test_iso_seccomp),
-          cmocka_unit_test(test_iso_seccomp_needs_no_new_privs),
-          cmocka_unit_test(test_iso_ptrace), cmocka_unit_test(test_iso_unshare_in_child),
-          cmocka_unit_test(test_iso_command), cmocka_unit_test(test_iso_failure_after_mounts),
-          cmocka_unit_test(test_iso_bad_input), cmocka_unit_test(test_iso_portable_refuses))
+          cmocka_unit_test(test_iso_seccomp_needs_no_new_privs), cmocka_unit_test(test_iso_ptrace),
+          cmocka_unit_test(test_iso_unshare_in_child), cmocka_unit_test(test_iso_command),
+          cmocka_unit_test(test_iso_failure_after_mounts), cmocka_unit_test(test_iso_bad_input),
+          cmocka_unit_test(test_iso_portable_refuses))

@@ -158,7 +158,8 @@ static int check_isolation(const subproc_attr *a, subproc_error *err)
 	if (iso->hostname != NULL &&
 	    (!(ns & SUBPROC_NS_UTS) || strlen(iso->hostname) > HOSTNAME_MAX))
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, iso->hostname, -1);
-	if ((iso->nuid_map > 0 || iso->ngid_map > 0 || iso->setgroups != SUBPROC_SETGROUPS_DEFAULT) &&
+	if ((iso->nuid_map > 0 || iso->ngid_map > 0 ||
+	     iso->setgroups != SUBPROC_SETGROUPS_DEFAULT) &&
 	    !(ns & SUBPROC_NS_USER))
 		return error_set(err, -EINVAL, SUBPROC_STEP_ATTR, NULL, -1);
 	if (iso->setgroups < SUBPROC_SETGROUPS_DEFAULT || iso->setgroups > SUBPROC_SETGROUPS_DENY)
@@ -326,7 +327,8 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 	if (iso != NULL && (iso->flags & SUBPROC_MOUNT_PROC))
 		STEP(.op = SYS_OP_MOUNT_PROC, .ptr = "/proc");
 	if (iso != NULL && iso->hostname != NULL)
-		STEP(.op = SYS_OP_HOSTNAME, .ptr = iso->hostname, .arg = (long)strlen(iso->hostname));
+		STEP(.op = SYS_OP_HOSTNAME, .ptr = iso->hostname,
+		     .arg = (long)strlen(iso->hostname));
 	/* A uid change from root clears the permitted set unless keepcaps is
 	 * set first, and the capability steps need it. */
 	if (caps && (a->flags & SUBPROC_SETUID))
@@ -417,22 +419,37 @@ int plan_build(struct proc_plan *pl, const char *path, char *const argv[], const
 }
 
 static const int op_step[] = {
-	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,      [SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
-	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID,    [SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
-	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,      [SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
-	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,      [SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
-	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,        [SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
-	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,         [SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
-	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY,    [SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
-	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,        [SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
-	[SYS_OP_RLIMIT_HARD] = SUBPROC_STEP_RLIMIT, [SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS,
+	[SYS_OP_CGROUP] = SUBPROC_STEP_CGROUP,
+	[SYS_OP_SETSID] = SUBPROC_STEP_SETSID,
+	[SYS_OP_SETPGID] = SUBPROC_STEP_SETPGID,
+	[SYS_OP_TCSETPGRP] = SUBPROC_STEP_TCSETPGRP,
+	[SYS_OP_CHROOT] = SUBPROC_STEP_CHROOT,
+	[SYS_OP_SETGROUPS] = SUBPROC_STEP_SETGROUPS,
+	[SYS_OP_SETGID] = SUBPROC_STEP_SETGID,
+	[SYS_OP_SETUID] = SUBPROC_STEP_SETUID,
+	[SYS_OP_CHDIR] = SUBPROC_STEP_CHDIR,
+	[SYS_OP_PDEATHSIG] = SUBPROC_STEP_PDEATHSIG,
+	[SYS_OP_FDMAP] = SUBPROC_STEP_DUP2,
+	[SYS_OP_NOCTTY] = SUBPROC_STEP_NOCTTY,
+	[SYS_OP_SETCTTY] = SUBPROC_STEP_SETCTTY,
+	[SYS_OP_CLOSEFROM] = SUBPROC_STEP_CLOSEFDS,
+	[SYS_OP_UMASK] = SUBPROC_STEP_UMASK,
+	[SYS_OP_RLIMIT] = SUBPROC_STEP_RLIMIT,
+	[SYS_OP_RLIMIT_HARD] = SUBPROC_STEP_RLIMIT,
+	[SYS_OP_SIGNALS] = SUBPROC_STEP_SIGNALS,
 	[SYS_OP_EXECVE] = SUBPROC_STEP_EXECVE,
-	[SYS_OP_UNSHARE] = SUBPROC_STEP_UNSHARE,    [SYS_OP_IDMAP_WAIT] = SUBPROC_STEP_UID_MAP,
-	[SYS_OP_MOUNT_PRIVATE] = SUBPROC_STEP_MOUNT, [SYS_OP_MOUNT_PROC] = SUBPROC_STEP_MOUNT,
-	[SYS_OP_HOSTNAME] = SUBPROC_STEP_HOSTNAME,  [SYS_OP_KEEPCAPS] = SUBPROC_STEP_KEEPCAPS,
-	[SYS_OP_CAPSET] = SUBPROC_STEP_CAPSET,      [SYS_OP_CAPBSET] = SUBPROC_STEP_CAPBSET,
-	[SYS_OP_AMBIENT] = SUBPROC_STEP_AMBIENT,    [SYS_OP_PTRACE] = SUBPROC_STEP_PTRACE,
-	[SYS_OP_NO_NEW_PRIVS] = SUBPROC_STEP_NO_NEW_PRIVS, [SYS_OP_SECCOMP] = SUBPROC_STEP_SECCOMP,
+	[SYS_OP_UNSHARE] = SUBPROC_STEP_UNSHARE,
+	[SYS_OP_IDMAP_WAIT] = SUBPROC_STEP_UID_MAP,
+	[SYS_OP_MOUNT_PRIVATE] = SUBPROC_STEP_MOUNT,
+	[SYS_OP_MOUNT_PROC] = SUBPROC_STEP_MOUNT,
+	[SYS_OP_HOSTNAME] = SUBPROC_STEP_HOSTNAME,
+	[SYS_OP_KEEPCAPS] = SUBPROC_STEP_KEEPCAPS,
+	[SYS_OP_CAPSET] = SUBPROC_STEP_CAPSET,
+	[SYS_OP_CAPBSET] = SUBPROC_STEP_CAPBSET,
+	[SYS_OP_AMBIENT] = SUBPROC_STEP_AMBIENT,
+	[SYS_OP_PTRACE] = SUBPROC_STEP_PTRACE,
+	[SYS_OP_NO_NEW_PRIVS] = SUBPROC_STEP_NO_NEW_PRIVS,
+	[SYS_OP_SECCOMP] = SUBPROC_STEP_SECCOMP,
 };
 
 void plan_report(const struct proc_plan *pl, const struct sys_result *res, const char *launched,
@@ -457,11 +474,12 @@ void plan_report(const struct proc_plan *pl, const struct sys_result *res, const
 		char path[64];
 
 		snprintf(path, sizeof path, "/proc/%d/%s", res->detail,
-		         res->index == SYS_INDEX_UID_MAP         ? "uid_map"
+		         res->index == SYS_INDEX_UID_MAP          ? "uid_map"
 		         : res->index == SYS_INDEX_SETGROUPS_FILE ? "setgroups"
 		                                                  : "gid_map");
 		error_set(err, code,
-		          res->index == SYS_INDEX_UID_MAP ? SUBPROC_STEP_UID_MAP : SUBPROC_STEP_GID_MAP,
+		          res->index == SYS_INDEX_UID_MAP ? SUBPROC_STEP_UID_MAP
+		                                          : SUBPROC_STEP_GID_MAP,
 		          path, -1);
 		return;
 	}

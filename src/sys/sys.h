@@ -98,19 +98,19 @@ enum sys_op {
 	                       * not arg, which a 32-bit long would cut */
 
 	/* Isolation (Linux; the portable build's plan never has them). */
-	SYS_OP_UNSHARE,      /* ptr: uint64_t, CLONE_NEW* flags; those the launch did
-	                      * not create the child in (sys_child.ns_done) */
-	SYS_OP_IDMAP_WAIT,   /* - : tell the parent, then wait while it writes the maps */
-	SYS_OP_MOUNT_PRIVATE,/* ptr: "/"; MS_REC|MS_PRIVATE */
-	SYS_OP_MOUNT_PROC,   /* ptr: "/proc" */
-	SYS_OP_HOSTNAME,     /* ptr: name, arg: its length */
-	SYS_OP_KEEPCAPS,     /* - */
-	SYS_OP_CAPSET,       /* ptr: struct sys_caps */
-	SYS_OP_CAPBSET,      /* ptr: struct sys_caps; detail: the capability */
-	SYS_OP_AMBIENT,      /* ptr: struct sys_caps; detail: the capability */
-	SYS_OP_PTRACE,       /* - */
-	SYS_OP_NO_NEW_PRIVS, /* - */
-	SYS_OP_SECCOMP,      /* ptr: struct sock_fprog */
+	SYS_OP_UNSHARE,       /* ptr: uint64_t, CLONE_NEW* flags; those the launch did
+	                       * not create the child in (sys_child.ns_done) */
+	SYS_OP_IDMAP_WAIT,    /* - : tell the parent, then wait while it writes the maps */
+	SYS_OP_MOUNT_PRIVATE, /* ptr: "/"; MS_REC|MS_PRIVATE */
+	SYS_OP_MOUNT_PROC,    /* ptr: "/proc" */
+	SYS_OP_HOSTNAME,      /* ptr: name, arg: its length */
+	SYS_OP_KEEPCAPS,      /* - */
+	SYS_OP_CAPSET,        /* ptr: struct sys_caps */
+	SYS_OP_CAPBSET,       /* ptr: struct sys_caps; detail: the capability */
+	SYS_OP_AMBIENT,       /* ptr: struct sys_caps; detail: the capability */
+	SYS_OP_PTRACE,        /* - */
+	SYS_OP_NO_NEW_PRIVS,  /* - */
+	SYS_OP_SECCOMP,       /* ptr: struct sock_fprog */
 };
 
 /* The capability steps' sets (bit n: capability n). */
@@ -292,8 +292,8 @@ struct sys_child {
 	/* The fork path's pipe from the parent for SYS_OP_IDMAP_WAIT: the
 	 * child reads sync_rd and closes sync_wr first; -1 when none. */
 	int sync_rd, sync_wr;
-	bool files_shared;     /* started with CLONE_FILES: unshare first */
-	uint64_t oldmask;      /* the caller's mask, saved by the parent */
+	bool files_shared; /* started with CLONE_FILES: unshare first */
+	uint64_t oldmask;  /* the caller's mask, saved by the parent */
 };
 _Noreturn void sys_child_run(struct sys_child *child);
 /* The child's first frame on the CLONE_VM paths: sys_child_run(arg). In
