@@ -154,7 +154,30 @@ struct caller {
 	char ns[NKINDS][64];
 	char *mounts;
 	char host[256];
+	char caps[256];
 };
+
+/* The caller's capability sets, as /proc/self/status lists them. */
+static void own_caps(char *out, size_t size)
+{
+	char *status = slurp("/proc/self/status"), *line = status;
+	size_t o = 0;
+
+	out[0] = '\0';
+	while (line != NULL && *line != '\0') {
+		char *end = strchr(line, '\n');
+		size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+
+		if (strncmp(line, "Cap", 3) == 0 && o + len + 2 < size) {
+			memcpy(out + o, line, len);
+			o += len;
+			out[o++] = ';';
+			out[o] = '\0';
+		}
+		line = end != NULL ? end + 1 : NULL;
+	}
+	free(status);
+}
 
 static void caller_save(struct caller *c)
 {
@@ -162,11 +185,12 @@ static void caller_save(struct caller *c)
 		own_ns(kinds[i].name, c->ns[i], sizeof c->ns[i]);
 	c->mounts = slurp("/proc/self/mountinfo");
 	assert_int_equal(gethostname(c->host, sizeof c->host), 0);
+	own_caps(c->caps, sizeof c->caps);
 }
 
 static void caller_check(struct caller *c)
 {
-	char now[64], host[256];
+	char now[64], host[256], caps[256];
 	char *mounts = slurp("/proc/self/mountinfo");
 
 	for (size_t i = 0; i < NKINDS; i++) {
@@ -176,6 +200,8 @@ static void caller_check(struct caller *c)
 	assert_string_equal(mounts, c->mounts);
 	assert_int_equal(gethostname(host, sizeof host), 0);
 	assert_string_equal(host, c->host);
+	own_caps(caps, sizeof caps);
+	assert_string_equal(caps, c->caps);
 	assert_int_equal(prctl(PR_GET_DUMPABLE), 1);
 	assert_int_equal(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
 	assert_int_equal(prctl(PR_GET_SECCOMP), 0);
