@@ -132,7 +132,7 @@ mapfile -t cmds < <(subproc --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*
 expect_only "subproc " -- "${cmds[@]}"
 expect_only "subproc r" -- run
 expect_only "subproc --" -- --help --version --list
-expect_only "subproc --list " -- signals rlimits launches
+expect_only "subproc --list " -- signals rlimits launches namespaces capabilities syscalls
 expect_only "subproc --list signals " --
 
 # Options.
@@ -194,6 +194,43 @@ for l in "${list[@]}"; do
 	out=$(subproc run --launch "$l" -- true 2>&1) ||
 		[[ $out != *"expected clone3, clone or fork"* ]] || fail "--launch $l refused"
 done
+
+# The isolation options' lists: the last item of a comma list.
+tool_list namespaces
+expect_only "subproc run --unshare " -- "${list[@]}"
+expect_only "subproc run --unshare u" -- user uts
+expect_only "subproc run --unshare user,n" -- user,net
+expect_only "subproc pipe --unshare=user,pid,c" -- user,pid,cgroup
+# Every name offered is taken: the bad --setgroups after them is the error.
+out=$(IFS=,; subproc run --unshare "${list[*]}" --setgroups bad -- true 2>&1)
+[[ $out == "subproc: --setgroups: expected allow or deny, got 'bad'" ]] ||
+	fail "--unshare ${list[*]}: the tool says: $out"
+tool_list capabilities
+caps=("${list[@]/#/+}" "${list[@]/#/-}" +all -all)
+expect_only "subproc run --ambient-caps " -- "${caps[@]}"
+expect_only "subproc run --ambient-caps +net_r" -- +net_raw
+expect_only "subproc run --bounding-set -all,+net_r" -- -all,+net_raw
+expect_only "subproc run --bounding-set=-al" -- -all
+out=$(IFS=,; subproc run --bounding-set "${caps[*]}" --ambient-caps "${caps[*]}" \
+	--setgroups bad -- true 2>&1)
+[[ $out == "subproc: --setgroups: expected allow or deny, got 'bad'" ]] ||
+	fail "every capability offered: the tool says: $out"
+if subproc --list syscalls >/dev/null 2>&1; then
+	tool_list syscalls
+	expect "subproc run --seccomp-deny get" -- getppid getpid
+	expect_only "subproc run --seccomp-deny read,getpp" -- read,getppid
+	out=$(IFS=,; subproc run --seccomp-deny "${list[*]}" --setgroups bad -- true 2>&1)
+	[[ $out == "subproc: --setgroups: expected allow or deny, got 'bad'" ]] ||
+		fail "every system call offered: the tool says: $out"
+else
+	# The portable build has no seccomp, and so no names to offer.
+	expect_only "subproc run --seccomp-deny get" --
+fi
+expect_only "subproc run --setgroups " -- allow deny
+expect "subproc run --map-user " -- root
+expect "subproc run --map-group r" -- root
+expect_only "subproc run --hostname " --
+expect "subproc run --m" -- --map-root-user --map-user --map-group --mount-proc
 
 # Files and directories.
 expect_only "subproc run -C " -- adir

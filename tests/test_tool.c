@@ -1107,12 +1107,13 @@ static void test_tool_list(void **state)
 
 	tool(&r, ARGS("--list"));
 	assert_int_equal(r.code, 125);
-	assert_string_equal(r.err.data, "subproc: --list: expected signals, rlimits or launches\n");
+	assert_string_equal(r.err.data, "subproc: --list: expected signals, rlimits, launches, "
+	                                "namespaces, capabilities or syscalls\n");
 	result_free(&r);
 	tool(&r, ARGS("--list", "errnos"));
 	assert_int_equal(r.code, 125);
-	assert_string_equal(r.err.data,
-	                    "subproc: --list: expected signals, rlimits or launches, got errnos\n");
+	assert_string_equal(r.err.data, "subproc: --list: expected signals, rlimits, launches, "
+	                                "namespaces, capabilities or syscalls, got errnos\n");
 	result_free(&r);
 	tool(&r, ARGS("--list", "signals", "rlimits"));
 	assert_int_equal(r.code, 125);

@@ -75,7 +75,7 @@ void json_error(FILE *f, const subproc_error *err)
 {
 	char text[SUBPROC_ERROR_PATH_MAX + 256];
 
-	subproc_error_format(err, text, sizeof text);
+	tool_error_text(err, text, sizeof text);
 	fputs(",\"error\":{\"step\":", f);
 	json_str(f, subproc_step_name(err->step));
 	fputs(",\"errno\":", f);

@@ -20,8 +20,10 @@ static const char usage[] =
 	"  bench  time this machine's ways of starting a process\n"
 	"\n"
 	"'subproc COMMAND --help' describes each; --version prints the version.\n"
-	"'subproc --list signals|rlimits|launches' prints the names --signal,\n"
-	"--rlimit and --launch take, one a line (for shell completion).\n";
+	"'subproc --list signals|rlimits|launches|namespaces|capabilities|syscalls'\n"
+	"prints the names --signal, --rlimit, --launch, --unshare, --ambient-caps\n"
+	"and --bounding-set, and --seccomp-deny take, one a line (for shell\n"
+	"completion).\n";
 
 int main(int argc, char **argv)
 {

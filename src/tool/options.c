@@ -64,6 +64,35 @@ static const char common_help[] =
 	"      --inherit-fds        do not close fds the caller did not name\n"
 	"      --launch clone3|clone|fork\n"
 	"\n"
+	"Isolation (Linux), in the spellings of unshare(1) and setpriv(1):\n"
+	"      --unshare NS,...     new namespaces: user, pid, mount, net, uts, ipc,\n"
+	"                           cgroup, time; in a new pid one the child is pid 1\n"
+	"      --map-root-user      uid and gid 0 inside are subproc's effective ids\n"
+	"                           outside, setgroups denied, as unshare -r\n"
+	"      --map-user USER      USER inside (a name or a number) is subproc's\n"
+	"                           effective uid outside\n"
+	"      --map-group GROUP    GROUP inside is subproc's effective gid outside;\n"
+	"                           setgroups denied unless --setgroups allow\n"
+	"      --setgroups allow|deny\n"
+	"                           whether setgroups(2) works in the new user\n"
+	"                           namespace (the options that make one are needed)\n"
+	"      --mount-proc         mount a new proc on /proc (implies pid and mount)\n"
+	"      --hostname NAME      the host name inside (implies uts)\n"
+	"      --no-new-privs       no execve grants privileges (setuid, file caps)\n"
+	"      --ambient-caps +CAP,-CAP,...\n"
+	"                           raise capabilities into the ambient set (and the\n"
+	"                           inheritable one), so that they survive --user and\n"
+	"                           execve\n"
+	"      --bounding-set -all,+CAP,-CAP,...\n"
+	"                           shrink the bounding set, in order, from subproc's\n"
+	"                           own (from all of them in a new user namespace)\n"
+	"      --seccomp-deny SYSCALL,...\n"
+	"                           these system calls fail with EPERM, and so does\n"
+	"                           every call of another ABI (i386, x32 on x86_64)\n"
+	"The map options imply a new user namespace. A CAP is named as in\n"
+	"capabilities(7), with or without cap_ and in any case (net_raw,\n"
+	"CAP_NET_RAW), or cap_N; all stands for every one. Options may be repeated.\n"
+	"\n"
 	"Stopping:\n"
 	"  -t, --timeout DURATION   then send the signal; 0: never (the default)\n"
 	"  -s, --signal SIG         TERM (default), SIGTERM, 15, ...\n"
@@ -100,8 +129,9 @@ static const char run_only_help[] =
 static const char pipe_only_help[] =
 	"      --pipefail           exit as the last stage that failed (bash's\n"
 	"                           set -o pipefail), not as the last stage\n"
-	"--stdin is the first stage's, --stdout the last stage's; --stderr and the\n"
-	"child options apply to every stage.\n";
+	"--stdin is the first stage's, --stdout the last stage's; --stderr, the\n"
+	"child options and the isolation options apply to every stage (each stage\n"
+	"gets namespaces of its own).\n";
 
 enum {
 	OPT_STDIN = 256,
@@ -149,6 +179,17 @@ static const struct option long_opts[] = {
 	{"keep-fd", required_argument, NULL, OPT_KEEPFD},
 	{"inherit-fds", no_argument, NULL, OPT_INHERITFDS},
 	{"launch", required_argument, NULL, OPT_LAUNCH},
+	{"unshare", required_argument, NULL, TOOL_OPT_UNSHARE},
+	{"map-root-user", no_argument, NULL, TOOL_OPT_MAP_ROOT_USER},
+	{"map-user", required_argument, NULL, TOOL_OPT_MAP_USER},
+	{"map-group", required_argument, NULL, TOOL_OPT_MAP_GROUP},
+	{"setgroups", required_argument, NULL, TOOL_OPT_SETGROUPS},
+	{"mount-proc", no_argument, NULL, TOOL_OPT_MOUNT_PROC},
+	{"hostname", required_argument, NULL, TOOL_OPT_HOSTNAME},
+	{"no-new-privs", no_argument, NULL, TOOL_OPT_NO_NEW_PRIVS},
+	{"ambient-caps", required_argument, NULL, TOOL_OPT_AMBIENT_CAPS},
+	{"bounding-set", required_argument, NULL, TOOL_OPT_BOUNDING_SET},
+	{"seccomp-deny", required_argument, NULL, TOOL_OPT_SECCOMP_DENY},
 	{"timeout", required_argument, NULL, 't'},
 	{"signal", required_argument, NULL, 's'},
 	{"kill-after", required_argument, NULL, 'k'},
@@ -413,7 +454,7 @@ static bool lookup_failed(int e)
 	return e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM;
 }
 
-static int parse_gid(const char *opt, const char *s, gid_t *out)
+int tool_parse_gid(const char *opt, const char *s, gid_t *out)
 {
 	struct group *gr;
 	long long v;
@@ -434,6 +475,27 @@ static int parse_gid(const char *opt, const char *s, gid_t *out)
 	return 0;
 }
 
+int tool_parse_uid(const char *opt, const char *s, uid_t *out)
+{
+	struct passwd *pw;
+	long long v;
+
+	if (is_number(s))
+		return tool_parse_long(opt, s, 10, 0, (long long)UINT32_MAX - 1, &v) < 0
+		               ? -1
+		               : (*out = (uid_t)v, 0);
+	errno = 0;
+	if ((pw = getpwnam(s)) == NULL) {
+		if (lookup_failed(errno))
+			tool_error("%s: looking up user %s: %s", opt, s, subproc_strerror(-errno));
+		else
+			tool_error("%s: no such user: %s", opt, s);
+		return -1;
+	}
+	*out = pw->pw_uid;
+	return 0;
+}
+
 static int parse_groups(struct tool_opts *o, const char *arg)
 {
 	char *copy = strdup(arg), *save = NULL;
@@ -445,7 +507,7 @@ static int parse_groups(struct tool_opts *o, const char *arg)
 	for (char *g = strtok_r(copy, ",", &save); g != NULL && r == 0;
 	     g = strtok_r(NULL, ",", &save)) {
 		gid_t *slot = push(&o->groups, &o->ngroups, sizeof *slot);
-		r = slot == NULL ? -1 : parse_gid("--groups", g, slot);
+		r = slot == NULL ? -1 : tool_parse_gid("--groups", g, slot);
 	}
 	free(copy);
 	return r;
@@ -755,7 +817,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			o->user_opt = c == OPT_UID ? "--uid" : "--user";
 			break;
 		case OPT_GID:
-			if (parse_gid("--gid", optarg, &o->gid) < 0)
+			if (tool_parse_gid("--gid", optarg, &o->gid) < 0)
 				return -1;
 			o->has_gid = true;
 			break;
@@ -800,6 +862,20 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			o->json = true;
 			o->json_file = optarg;
 			break;
+		case TOOL_OPT_UNSHARE:
+		case TOOL_OPT_MAP_ROOT_USER:
+		case TOOL_OPT_MAP_USER:
+		case TOOL_OPT_MAP_GROUP:
+		case TOOL_OPT_SETGROUPS:
+		case TOOL_OPT_MOUNT_PROC:
+		case TOOL_OPT_HOSTNAME:
+		case TOOL_OPT_NO_NEW_PRIVS:
+		case TOOL_OPT_AMBIENT_CAPS:
+		case TOOL_OPT_BOUNDING_SET:
+		case TOOL_OPT_SECCOMP_DENY:
+			if (tool_isolation_option(o, c, optarg) < 0)
+				return -1;
+			break;
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
@@ -824,7 +900,7 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		tool_error("--stdout: \"stdout\" is only for --stderr");
 		return -1;
 	}
-	if (resolve_credentials(o) < 0)
+	if (resolve_credentials(o) < 0 || tool_isolation_finish(o) < 0)
 		return -1;
 	o->argv = argv + optind;
 	o->argc = argc - optind;
@@ -853,6 +929,7 @@ void tool_opts_free(struct tool_opts *o)
 	free(o->rlimits);
 	free(o->groups);
 	free(o->keep_fds);
+	tool_isolation_free(o);
 	memset(o, 0, sizeof *o);
 }
 
@@ -947,6 +1024,8 @@ int tool_apply(const struct tool_opts *o, subproc_cmd *cmd, bool in, bool out)
 	a->rlimits = o->rlimits;
 	a->nrlimits = o->nrlimits;
 	a->launch = o->launch;
+	if (o->isolate)
+		a->isolation = &o->iso;
 	return 0;
 }
 
@@ -965,9 +1044,25 @@ int tool_list(const char *what)
 	} else if (what != NULL && strcmp(what, "launches") == 0) {
 		for (size_t i = 0; i < sizeof launch_names / sizeof launch_names[0]; i++)
 			puts(launch_names[i].name);
+	} else if (what != NULL && strcmp(what, "namespaces") == 0) {
+		for (unsigned ns = 1; ns != 0 && ns <= SUBPROC_NS_TIME; ns <<= 1)
+			puts(tool_namespace_name(ns));
+	} else if (what != NULL && strcmp(what, "capabilities") == 0) {
+		/* By number, as the kernel and capabilities(7) order them. */
+		for (int cap = 0; cap < 64; cap++) {
+			const char *name = tool_capability_name(cap);
+			if (name != NULL)
+				puts(name);
+		}
+	} else if (what != NULL && strcmp(what, "syscalls") == 0) {
+		int r = tool_list_syscalls();
+		if (r != 0)
+			return r;
 	} else {
-		tool_error("--list: expected signals, rlimits or launches%s%s",
-		           what != NULL ? ", got " : "", what != NULL ? what : "");
+		tool_error(
+			"--list: expected signals, rlimits, launches, namespaces, capabilities or "
+			"syscalls%s%s",
+			what != NULL ? ", got " : "", what != NULL ? what : "");
 		return TOOL_EXIT_FAILED;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -262,11 +262,26 @@ static int job_status(const struct job *j, int status, bool timed_out, int *die)
 	return TOOL_EXIT_TIMEDOUT;
 }
 
+void tool_error_text(const subproc_error *err, char *text, size_t size)
+{
+	const char *cap = NULL;
+
+	/* These steps carry the capability's number where an fd would be. */
+	if ((err->step == SUBPROC_STEP_CAPBSET || err->step == SUBPROC_STEP_AMBIENT) &&
+	    err->path[0] == '\0' && err->fd >= 0)
+		cap = tool_capability_name(err->fd);
+	if (cap != NULL)
+		snprintf(text, size, "%s %s: %s", subproc_step_name(err->step), cap,
+		         subproc_strerror(err->code));
+	else
+		subproc_error_format(err, text, size);
+}
+
 void tool_start_error(const subproc_error *err)
 {
 	char text[SUBPROC_ERROR_PATH_MAX + 256];
 
-	subproc_error_format(err, text, sizeof text);
+	tool_error_text(err, text, sizeof text);
 	tool_error("%s", text);
 }
 
@@ -338,6 +353,7 @@ int tool_run(int argc, char **argv)
 	r = subproc_cmd_start(j.cmd, &err);
 	if (r < 0) {
 		tool_start_error(&err);
+		tool_isolation_hint(&o, &err);
 		code = tool_start_exit(&err);
 	} else {
 		r = job_wait(&j, &st);
@@ -441,8 +457,9 @@ int tool_pipe(int argc, char **argv)
 	r = subproc_pipeline_start(pl, &err);
 	if (r < 0) {
 		char text[SUBPROC_ERROR_PATH_MAX + 256];
-		subproc_error_format(&err, text, sizeof text);
+		tool_error_text(&err, text, sizeof text);
 		tool_error("stage %d: %s", subproc_pipeline_failed_stage(pl) + 1, text);
+		tool_isolation_hint(&o, &err);
 		code = tool_start_exit(&err);
 		j.tty = -1;
 	} else {

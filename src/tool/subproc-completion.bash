@@ -4,8 +4,10 @@
 # Installed as share/bash-completion/completions/subproc, where
 # bash-completion loads it on demand; or source it from ~/.bashrc.
 #
-# The names --signal, --rlimit and --launch take are asked of the tool
-# itself (`subproc --list signals|rlimits|launches`), so they never go stale.
+# The names --signal, --rlimit, --launch, --unshare, --ambient-caps,
+# --bounding-set and --seccomp-deny take are asked of the tool itself
+# (`subproc --list signals|rlimits|launches|namespaces|capabilities|syscalls`),
+# so they never go stale.
 # The option lists are static, here in _subproc_opts; tests/completion_test.sh
 # checks them against the tool's --help and its parser.
 #
@@ -20,9 +22,12 @@ _subproc_opts()
 {
 	case $1 in
 	run | pipe)
-		long_flags="--clear-env --append --inherit-fds --preserve-status --verbose --help"
+		long_flags="--clear-env --append --inherit-fds --preserve-status --verbose --help
+			--map-root-user --mount-proc --no-new-privs"
 		long_valued="--cwd --env --unset --stdin --stdout --stderr --rlimit --umask --user
-			--uid --gid --groups --chroot --keep-fd --launch --timeout --signal --kill-after"
+			--uid --gid --groups --chroot --keep-fd --launch --timeout --signal --kill-after
+			--unshare --map-user --map-group --setgroups --hostname --ambient-caps
+			--bounding-set --seccomp-deny"
 		long_optional="--json"
 		short_opts="C=cwd e=env u=unset i=clear-env t=timeout s=signal k=kill-after
 			v=verbose h=help"
@@ -234,11 +239,33 @@ _subproc_value()
 	--unset)
 		_subproc_add "$(compgen -e)"
 		;;
-	--user | --uid)
+	--user | --uid | --map-user)
 		_subproc_add "$(compgen -u)"
 		;;
-	--gid)
+	--gid | --map-group)
 		_subproc_add "$(compgen -g)"
+		;;
+	--setgroups)
+		_subproc_add "allow deny"
+		;;
+	--unshare | --seccomp-deny) # comma-separated lists: the last name
+		head=${cur%"${cur##*,}"}
+		if [[ $1 == --unshare ]]; then
+			names=$("$tool" --list namespaces 2>/dev/null)
+		else
+			names=$("$tool" --list syscalls 2>/dev/null)
+		fi
+		for n in $names; do
+			list+=("$head$n")
+		done
+		_subproc_add "${list[*]}"
+		;;
+	--ambient-caps | --bounding-set) # setpriv's +CAP,-CAP,...: the last item
+		head=${cur%"${cur##*,}"}
+		for n in all $("$tool" --list capabilities 2>/dev/null); do
+			list+=("$head+$n" "$head-$n")
+		done
+		_subproc_add "${list[*]}"
 		;;
 	--groups) # a comma-separated list: the last group
 		head=${cur%"${cur##*,}"}
@@ -399,7 +426,7 @@ _subproc()
 			[[ -n $delegated ]] && return 0
 			;;
 		--list)
-			((cword == 2)) && _subproc_add "signals rlimits launches"
+			((cword == 2)) && _subproc_add "signals rlimits launches namespaces capabilities syscalls"
 			;;
 		esac
 	fi

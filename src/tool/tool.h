@@ -56,11 +56,70 @@ struct tool_opts {
 	int *keep_fds;
 	size_t nkeep;
 	int launch; /* enum subproc_launch */
+	/* Isolation (isolation.c, seccomp_*.c): iso is what subproc_attr.isolation
+	 * points at when `isolate`; its maps point at the lines below. */
+	bool isolate;
+	subproc_isolation iso;
+	subproc_idmap uid_line, gid_line;
+	bool has_uid_line, has_gid_line;
+	const char **bounding_ops; /* --bounding-set arguments, in order */
+	size_t nbounding;
+	long *deny; /* --seccomp-deny's system call numbers */
+	size_t ndeny;
+	struct sock_fprog *seccomp; /* made from deny; owned */
 	bool json;
 	const char *json_file; /* NULL: stderr */
 	char **argv;           /* after the options */
 	int argc;
 };
+
+/* --- isolation.c: the unshare(1) and setpriv(1) options ---------------- */
+
+/* What the isolation options parse into; tool_isolation_option takes the
+ * getopt value of one of these. */
+enum {
+	TOOL_OPT_UNSHARE = 512,
+	TOOL_OPT_MAP_ROOT_USER,
+	TOOL_OPT_MAP_USER,
+	TOOL_OPT_MAP_GROUP,
+	TOOL_OPT_SETGROUPS,
+	TOOL_OPT_MOUNT_PROC,
+	TOOL_OPT_HOSTNAME,
+	TOOL_OPT_NO_NEW_PRIVS,
+	TOOL_OPT_AMBIENT_CAPS,
+	TOOL_OPT_BOUNDING_SET,
+	TOOL_OPT_SECCOMP_DENY,
+};
+/* Takes one isolation option (`opt`, its value `arg` or NULL) into *o.
+ * Returns 0, or -1 after printing an error. */
+int tool_isolation_option(struct tool_opts *o, int opt, const char *arg);
+/* Once every option is read: checks what the options need of each other,
+ * adds the namespaces they imply, works out the bounding set and builds the
+ * seccomp filter, and fills o->iso. Returns 0, or -1 after an error. */
+int tool_isolation_finish(struct tool_opts *o);
+void tool_isolation_free(struct tool_opts *o);
+/* After a failed start: a line on what the options can change about it,
+ * when there is one (an unprivileged seccomp filter without
+ * --no-new-privs, a build without isolation). */
+void tool_isolation_hint(const struct tool_opts *o, const subproc_error *err);
+/* The capability's name as --ambient-caps takes it ("net_raw"), or NULL. */
+const char *tool_capability_name(int cap);
+/* The name --unshare gives one SUBPROC_NS_* bit ("mount"), or NULL. */
+const char *tool_namespace_name(unsigned ns);
+
+/* --- seccomp_linux.c, seccomp_posix.c ----------------------------------- */
+
+/* Adds the system calls of one --seccomp-deny list (names, comma-separated)
+ * to o->deny. Returns 0, or -1 after printing an error (in the portable
+ * build, always). */
+int tool_seccomp_deny(struct tool_opts *o, const char *arg);
+/* Builds o->seccomp from o->deny: a filter under which those calls fail with
+ * EPERM, as does every call of another ABI than this build's. 0 or -1. */
+int tool_seccomp_build(struct tool_opts *o);
+void tool_seccomp_free(struct tool_opts *o);
+/* `subproc --list syscalls`: the names --seccomp-deny takes, one a line.
+ * Returns 0, or 125 after an error (in the portable build, always). */
+int tool_list_syscalls(void);
 
 /* Parses argv[1..] of subcommand `cmd` ("run" or "pipe") into *o. Returns 0,
  * 1 when --help was given and printed, or -1 after printing an error. */
@@ -86,6 +145,11 @@ int tool_parse_duration(const char *opt, const char *s, int *ms);
 int tool_parse_long(const char *opt, const char *s, int base, long long min, long long max,
                     long long *out);
 
+/* A user or group as a name (looked up in the user database) or a number;
+ * -1 after an error naming `opt`. */
+int tool_parse_uid(const char *opt, const char *s, uid_t *out);
+int tool_parse_gid(const char *opt, const char *s, gid_t *out);
+
 /* Reports what a quiet getopt_long (opterr 0, optstring "+:...") refused
  * in argv of subcommand `cmd`, whose long options are `opts`: c is its
  * ':' or '?'. */
@@ -93,6 +157,9 @@ void tool_option_error(const char *cmd, int c, char **argv, const struct option 
 
 /* Prints "subproc: " and the message to stderr. */
 void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A failed start as "STEP PATH: ENAME: description" (subproc_error_format's
+ * text, with a capability named by name). */
+void tool_error_text(const subproc_error *err, char *text, size_t size);
 /* Prints a failed start as "subproc: STEP PATH: ENAME: description". */
 void tool_start_error(const subproc_error *err);
 /* The exit status for a failed start: 126, 127 or 125. */
@@ -122,9 +189,11 @@ void json_close(FILE *f, const struct tool_opts *o);
 
 /* `subproc --list WHAT`: prints the names the options take, one a line,
  * from the tables the parser uses: "signals" (as subproc_signal_name gives
- * them: SIGTERM, SIGRTMIN+1), "rlimits" (--rlimit's, as "nofile") or
- * "launches" (--launch's). For the shell completion. Returns the exit
- * status: 0, or 125 after an error. */
+ * them: SIGTERM, SIGRTMIN+1), "rlimits" (--rlimit's, as "nofile"),
+ * "launches" (--launch's), "namespaces" (--unshare's), "capabilities"
+ * (--ambient-caps' and --bounding-set's, as "net_raw") or "syscalls"
+ * (--seccomp-deny's). For the shell completion. Returns the exit status: 0,
+ * or 125 after an error. */
 int tool_list(const char *what);
 
 int tool_run(int argc, char **argv);
