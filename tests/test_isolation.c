@@ -488,6 +488,8 @@ struct unpriv {
 	const char *const *want;
 	int code, step;
 	const char *path_prefix;
+	bool check_fd; /* and the error's fd must be `fd` */
+	int fd;
 };
 
 static int unpriv_run(void *arg)
@@ -505,6 +507,8 @@ static int unpriv_run(void *arg)
 		CHECK(r.err.step == u->step);
 		if (u->path_prefix != NULL)
 			CHECK(strncmp(r.err.path, u->path_prefix, strlen(u->path_prefix)) == 0);
+		if (u->check_fd)
+			CHECK(r.err.fd == u->fd);
 		report_free(&r);
 		CHECK(no_children());
 		return 0;
@@ -526,6 +530,17 @@ static int unpriv_run(void *arg)
 	return 0;
 }
 
+/* unpriv_run as nobody, with a copy of the probe nobody can reach. */
+static void as_nobody(struct unpriv *u)
+{
+	char *dir;
+
+	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &u->probe);
+	assert_forked(unpriv_run, u);
+	free(u->probe);
+	tempdir_remove(dir);
+}
+
 static void test_iso_map_root_unprivileged(void **state)
 {
 	subproc_idmap um = {0, NOBODY, 1}, gm = {0, NOBODY, 1};
@@ -544,14 +559,12 @@ static void test_iso_map_root_unprivileged(void **state)
 	                            "hostname",    "unprivileged",
 	                            NULL};
 	struct unpriv u = {.attr = {.isolation = &iso}, .want = want};
-	char *dir;
 
 	(void)state;
 	need_root();
 	need_native("a user namespace");
 	need_unprivileged_userns();
-	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &u.probe);
-	assert_forked(unpriv_run, &u);
+	as_nobody(&u);
 
 	/* The same with a pid namespace and its /proc: unshare -Urpf
 	 * --mount-proc. */
@@ -561,10 +574,8 @@ static void test_iso_map_root_unprivileged(void **state)
 		const char *const want_pid[] = {"uid", "0", "pid", "1", "proc_pids", "1", NULL};
 
 		u.want = want_pid;
-		assert_forked(unpriv_run, &u);
+		as_nobody(&u);
 	}
-	free(u.probe);
-	tempdir_remove(dir);
 }
 
 /* An unprivileged caller may map only its own id: mapping root fails at
@@ -581,29 +592,25 @@ static void test_iso_map_refused_unprivileged(void **state)
 	                   .code = -EPERM,
 	                   .step = SUBPROC_STEP_UID_MAP,
 	                   .path_prefix = "/proc/"};
-	char *dir;
 
 	(void)state;
 	need_root();
 	need_native("a user namespace");
 	need_unprivileged_userns();
-	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &u.probe);
-	assert_forked(unpriv_run, &u);
+	as_nobody(&u);
 
 	/* A gid map while setgroups stays allowed: refused at gid_map. */
 	um.outside = NOBODY;
 	iso.setgroups = SUBPROC_SETGROUPS_ALLOW;
 	u.step = SUBPROC_STEP_GID_MAP;
-	assert_forked(unpriv_run, &u);
+	as_nobody(&u);
 
 	/* A network namespace without a user namespace: the launch refuses
 	 * it, and the error says the namespaces were the reason. */
 	iso = (subproc_isolation){.namespaces = SUBPROC_NS_NET};
 	u.step = SUBPROC_STEP_UNSHARE;
 	u.path_prefix = NULL;
-	assert_forked(unpriv_run, &u);
-	free(u.probe);
-	tempdir_remove(dir);
+	as_nobody(&u);
 }
 
 /* A caller that is not dumpable (it changed its ids and has not exec'd
@@ -675,6 +682,14 @@ static void test_iso_bad_map_names_file(void **state)
 
 /* --- capabilities --------------------------------------------------------- */
 
+/* probe_run_as that must start, saying where it failed if not. */
+static void probe_ok_as(const char *probe, const subproc_attr *attr, struct report *r)
+{
+	if (probe_run_as(probe, attr, NULL, r) != 0)
+		fail_msg("start: %s at %s fd %d", subproc_strerror(r->start_rc),
+		         subproc_step_name(r->err.step), r->err.fd);
+}
+
 /* Go's AmbientCaps: a child of root run as nobody keeps CAP_NET_BIND_SERVICE
  * across the uid change and execve (in CapAmb, and so in CapEff), and no
  * other capability. */
@@ -693,9 +708,7 @@ static void test_iso_ambient_caps(void **state)
 	need_root();
 	caller_save(&c);
 	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &probe);
-	if (probe_run_as(probe, &attr, NULL, &r) != 0)
-		fail_msg("start: %s at %s fd %d", subproc_strerror(r.start_rc),
-		         subproc_step_name(r.err.step), r.err.fd);
+	probe_ok_as(probe, &attr, &r);
 	assert_true(report_is(&r, "euid", "65534"));
 	assert_true(report_is(&r, "status.CapAmb", "0000000000000400"));
 	assert_true(report_is(&r, "status.CapEff", "0000000000000400"));
@@ -715,29 +728,15 @@ static void test_iso_ambient_caps(void **state)
 
 /* A capability that is not permitted cannot be made ambient: nobody keeps
  * no capability to raise (no keepcaps without root's permitted set). */
-static int ambient_unpermitted(void *arg)
-{
-	subproc_isolation iso = {.ambient = SUBPROC_CAP(10)};
-	subproc_attr attr = {.isolation = &iso};
-	char *const argv[] = {(char *)arg, NULL};
-	subproc_error err;
-
-	if (become_nobody() < 0)
-		return 2;
-	CHECK(start_fails(arg, argv, &attr, -EPERM, SUBPROC_STEP_CAPSET, &err));
-	return 0;
-}
-
 static void test_iso_ambient_needs_permitted(void **state)
 {
-	char *dir, *probe;
+	subproc_isolation iso = {.ambient = SUBPROC_CAP(10)};
+	struct unpriv u = {
+		.attr = {.isolation = &iso}, .code = -EPERM, .step = SUBPROC_STEP_CAPSET};
 
 	(void)state;
 	need_root();
-	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &probe);
-	assert_forked(ambient_unpermitted, probe);
-	free(probe);
-	tempdir_remove(dir);
+	as_nobody(&u);
 }
 
 /* The bounding set keeps what it is told to, and execve as root then
@@ -773,9 +772,7 @@ static void test_iso_bounding_set(void **state)
 	iso.ambient = SUBPROC_CAP(10);
 	attr.flags = SUBPROC_SETUID | SUBPROC_SETGID;
 	attr.uid = attr.gid = NOBODY;
-	if (probe_run_as(probe, &attr, NULL, &r) != 0)
-		fail_msg("start: %s at %s fd %d", subproc_strerror(r.start_rc),
-		         subproc_step_name(r.err.step), r.err.fd);
+	probe_ok_as(probe, &attr, &r);
 	assert_true(report_is(&r, "status.CapBnd", "0000000000000400"));
 	assert_true(report_is(&r, "status.CapAmb", "0000000000000400"));
 	report_free(&r);
@@ -786,30 +783,18 @@ static void test_iso_bounding_set(void **state)
 
 /* Dropping the bounding set takes CAP_SETPCAP: nobody fails at capbset,
  * naming the first capability it could not drop. */
-static int bounding_unprivileged(void *arg)
-{
-	subproc_isolation iso = {.flags = SUBPROC_BOUNDING_SET};
-	subproc_attr attr = {.isolation = &iso};
-	char *const argv[] = {(char *)arg, NULL};
-	subproc_error err;
-
-	if (become_nobody() < 0)
-		return 2;
-	CHECK(start_fails(arg, argv, &attr, -EPERM, SUBPROC_STEP_CAPBSET, &err));
-	CHECK(err.fd == 0);
-	return 0;
-}
-
 static void test_iso_bounding_needs_setpcap(void **state)
 {
-	char *dir, *probe;
+	subproc_isolation iso = {.flags = SUBPROC_BOUNDING_SET};
+	struct unpriv u = {.attr = {.isolation = &iso},
+	                   .code = -EPERM,
+	                   .step = SUBPROC_STEP_CAPBSET,
+	                   .check_fd = true,
+	                   .fd = 0};
 
 	(void)state;
 	need_root();
-	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &probe);
-	assert_forked(bounding_unprivileged, probe);
-	free(probe);
-	tempdir_remove(dir);
+	as_nobody(&u);
 }
 
 /* --- no_new_privs, seccomp, ptrace ---------------------------------------- */
@@ -876,30 +861,16 @@ static void test_iso_seccomp(void **state)
 }
 
 /* Unprivileged and without no_new_privs, the kernel refuses a filter. */
-static int seccomp_unprivileged(void *arg)
-{
-	subproc_isolation iso = {.seccomp = &deny_getppid_prog};
-	subproc_attr attr = {.isolation = &iso};
-	char *const argv[] = {(char *)arg, NULL};
-	subproc_error err;
-
-	if (become_nobody() < 0)
-		return 2;
-	CHECK(start_fails(arg, argv, &attr, -EACCES, SUBPROC_STEP_SECCOMP, &err));
-	return 0;
-}
-
 static void test_iso_seccomp_needs_no_new_privs(void **state)
 {
-	char *dir, *probe;
+	subproc_isolation iso = {.seccomp = &deny_getppid_prog};
+	struct unpriv u = {
+		.attr = {.isolation = &iso}, .code = -EACCES, .step = SUBPROC_STEP_SECCOMP};
 
 	(void)state;
 	need_root();
 	need_native("a seccomp filter");
-	probe_copy_for_or_skip(NOBODY, NOBODY, NULL, 0, &dir, &probe);
-	assert_forked(seccomp_unprivileged, probe);
-	free(probe);
-	tempdir_remove(dir);
+	as_nobody(&u);
 }
 
 /* PTRACE_TRACEME: the program stops with SIGTRAP right after execve, and
