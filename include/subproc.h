@@ -255,7 +255,11 @@ enum subproc_step {
 	SUBPROC_STEP_PTRACE,   /* ("ptrace") PTRACE_TRACEME */
 	SUBPROC_STEP_NO_NEW_PRIVS, /* ("no_new_privs") */
 	SUBPROC_STEP_SECCOMP,      /* ("seccomp") installing the filter */
-	SUBPROC_STEP_COUNT_        /* not a step; the number of steps */
+	/* A command's own cgroup (subproc_cmd_cgroup), made in the parent. */
+	SUBPROC_STEP_CGROUP_CREATE, /* ("cgroup_create") path: the new directory, or
+	                             * /proc/self/mountinfo when there is no cgroup2 */
+	SUBPROC_STEP_CGROUP_WRITE,  /* ("cgroup_write") path: the interface file */
+	SUBPROC_STEP_COUNT_         /* not a step; the number of steps */
 };
 
 /** Returns the name of a step, such as "chdir"; "" for SUBPROC_STEP_NONE. */
@@ -1070,6 +1074,78 @@ SUBPROC_API int subproc_cmd_output(subproc_cmd *cmd, subproc_output *out, subpro
                                    subproc_status *status, subproc_error *err);
 
 /**
+ * Runs the command, and everything it starts, in a cgroup v2 of its own: a
+ * new directory made at start under `parent` (a cgroup v2 directory; NULL:
+ * the caller's own cgroup, from /proc/self/cgroup and the cgroup2 mount in
+ * /proc/self/mountinfo, which must be delegated to the caller, that is,
+ * writable by it), with the settings of subproc_cmd_cgroup_set written
+ * into it, and the child started inside it (CLONE_INTO_CGROUP, or the
+ * child's first step). A process group is not a tree: a member that calls
+ * setsid leaves it, but not the cgroup. So a stop (the timeout, a passed
+ * limit, subproc_cmd_stop) ends with cgroup.kill (Linux 5.14; before, each
+ * process in cgroup.procs is sent SIGKILL until none is left), and the wait
+ * lasts until the cgroup is empty; pipes still open once the children are
+ * reaped are read until the cgroup is empty (or the wait delay). Once the
+ * command has ended, subproc_cmd_cgroup_stats reads what the whole tree
+ * used. subproc_cmd_free removes the directory (and any the tree made in
+ * it) once it is empty; with subproc_cmd_kill_on_free it first kills what
+ * is left in it, and without, a cgroup that still has members is left
+ * where it is (its path: subproc_cmd_cgroup_path).
+ *
+ * Before the start, returns 0, -EINVAL (already started, or called twice)
+ * or -ENOMEM; the portable build says -ENOSYS. A start that cannot make
+ * the cgroup fails at step "cgroup_create" (no cgroup2: -ENOENT, path
+ * /proc/self/mountinfo; -EACCES without the right to the parent) or
+ * "cgroup_write" (the file that could not be written: -ENOENT when it does
+ * not exist, which for a controller's file such as memory.max means that
+ * controller is not in the parent's cgroup.subtree_control), and leaves
+ * no directory behind. SUBPROC_CGROUP in the command's attr together with
+ * this is -EINVAL at step "attr".
+ */
+SUBPROC_API int subproc_cmd_cgroup(subproc_cmd *cmd, const char *parent);
+
+/**
+ * A setting for the command's cgroup: `value` written into the interface
+ * file `file` (memory.max, pids.max, cpu.max, cgroup.max.descendants, any
+ * file of the new directory) once it is made, before the child starts, in
+ * the order given. Needs subproc_cmd_cgroup first. Returns 0, -EINVAL (no
+ * cgroup asked for, started already, or a file name with '/' or that is
+ * "." or ".."), -ENOMEM.
+ */
+SUBPROC_API int subproc_cmd_cgroup_set(subproc_cmd *cmd, const char *file, const char *value);
+
+/** Flags for subproc_cgroup_stats.have: which values the hierarchy gave. */
+enum subproc_cgroup_have {
+	SUBPROC_CGROUP_CPU = 1u << 0,         /* user_usec, system_usec (cpu.stat) */
+	SUBPROC_CGROUP_MEMORY_PEAK = 1u << 1, /* memory_peak (memory.peak, Linux 5.19) */
+	SUBPROC_CGROUP_PIDS_PEAK = 1u << 2,   /* pids_peak (pids.peak, Linux 6.1) */
+	SUBPROC_CGROUP_OOM_KILLS = 1u << 3,   /* oom_kills (memory.events) */
+};
+
+/** What a command's whole tree used, as its cgroup accounts for it. */
+typedef struct subproc_cgroup_stats {
+	unsigned have;                /* enum subproc_cgroup_have: the fields filled */
+	unsigned long long user_usec; /* CPU time of every member, dead ones too */
+	unsigned long long system_usec;
+	unsigned long long memory_peak; /* bytes, the highest use seen */
+	unsigned long long pids_peak;   /* the most processes at once */
+	unsigned long long oom_kills;   /* members the OOM killer ended */
+} subproc_cgroup_stats;
+
+/**
+ * Reads the command's cgroup accounting into *st, from the start until
+ * subproc_cmd_free (the values grow while members run). Each field is
+ * there only when its file is: cpu.stat is in every cgroup v2, the others
+ * need their controller enabled in the parent's cgroup.subtree_control.
+ * Returns 0, -EINVAL (no cgroup, or not started), or -errno reading
+ * cpu.stat.
+ */
+SUBPROC_API int subproc_cmd_cgroup_stats(const subproc_cmd *cmd, subproc_cgroup_stats *st);
+
+/** The command's cgroup directory once made, else NULL. Valid until free. */
+SUBPROC_API const char *subproc_cmd_cgroup_path(const subproc_cmd *cmd);
+
+/**
  * Frees the command in any state: closes every fd it holds and, if the
  * child was started and not reaped, kills it first when asked (see
  * subproc_cmd_kill_on_free) and reaps it, so no zombie and no fd remain.
@@ -1173,6 +1249,21 @@ SUBPROC_API int subproc_pipeline_communicate(subproc_pipeline *pl, const void *i
  * status, or -EINVAL before the pipeline was waited for.
  */
 SUBPROC_API int subproc_pipeline_status(const subproc_pipeline *pl, bool pipefail);
+
+/** As subproc_cmd_cgroup, for the whole pipeline: every stage in the one
+ * cgroup, made when the pipeline starts (a stage with SUBPROC_CGROUP in
+ * its attr makes the start fail with -EINVAL at step "attr"; a command
+ * with a cgroup of its own is refused by subproc_pipeline_add, whose stop
+ * could not reach it). subproc_pipeline_free, which kills a running
+ * pipeline, kills what is left in the cgroup too and removes it. */
+SUBPROC_API int subproc_pipeline_cgroup(subproc_pipeline *pl, const char *parent);
+/** As subproc_cmd_cgroup_set, for the pipeline's cgroup. */
+SUBPROC_API int subproc_pipeline_cgroup_set(subproc_pipeline *pl, const char *file,
+                                            const char *value);
+/** As subproc_cmd_cgroup_stats, for the pipeline's cgroup: every stage's tree. */
+SUBPROC_API int subproc_pipeline_cgroup_stats(const subproc_pipeline *pl, subproc_cgroup_stats *st);
+/** As subproc_cmd_cgroup_path. */
+SUBPROC_API const char *subproc_pipeline_cgroup_path(const subproc_pipeline *pl);
 
 /** Frees the pipeline and its commands, in any state: a running pipeline
  * is killed (SIGKILL to its group) and reaped. Accepts NULL. Returns NULL. */

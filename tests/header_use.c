@@ -27,6 +27,14 @@ any_fn *const functions[] = {
 	(any_fn *)subproc_cmd_limit,
 	(any_fn *)subproc_cmd_new,
 	(any_fn *)subproc_cmd_on_output,
+	(any_fn *)subproc_cmd_cgroup,
+	(any_fn *)subproc_cmd_cgroup_set,
+	(any_fn *)subproc_cmd_cgroup_stats,
+	(any_fn *)subproc_cmd_cgroup_path,
+	(any_fn *)subproc_pipeline_cgroup,
+	(any_fn *)subproc_pipeline_cgroup_set,
+	(any_fn *)subproc_pipeline_cgroup_stats,
+	(any_fn *)subproc_pipeline_cgroup_path,
 	(any_fn *)subproc_cmd_on_signal,
 	(any_fn *)subproc_cmd_output,
 	(any_fn *)subproc_cmd_proc,
@@ -157,6 +165,20 @@ const long constants[] = {
 	SUBPROC_STEP_SIGNALS,
 	SUBPROC_STEP_EXECVE,
 	SUBPROC_STEP_OPEN,
+	SUBPROC_STEP_UNSHARE,
+	SUBPROC_STEP_UID_MAP,
+	SUBPROC_STEP_GID_MAP,
+	SUBPROC_STEP_MOUNT,
+	SUBPROC_STEP_HOSTNAME,
+	SUBPROC_STEP_KEEPCAPS,
+	SUBPROC_STEP_CAPSET,
+	SUBPROC_STEP_CAPBSET,
+	SUBPROC_STEP_AMBIENT,
+	SUBPROC_STEP_PTRACE,
+	SUBPROC_STEP_NO_NEW_PRIVS,
+	SUBPROC_STEP_SECCOMP,
+	SUBPROC_STEP_CGROUP_CREATE,
+	SUBPROC_STEP_CGROUP_WRITE,
 	SUBPROC_STEP_COUNT_,
 	SUBPROC_LAUNCH_DEFAULT,
 	SUBPROC_LAUNCH_CLONE3,
@@ -178,6 +200,25 @@ const long constants[] = {
 	SUBPROC_SIGMASK,
 	SUBPROC_SIGDEFAULT,
 	SUBPROC_KEEP_GROUPS,
+	SUBPROC_PTRACE,
+	SUBPROC_NS_USER,
+	SUBPROC_NS_PID,
+	SUBPROC_NS_MOUNT,
+	SUBPROC_NS_NET,
+	SUBPROC_NS_UTS,
+	SUBPROC_NS_IPC,
+	SUBPROC_NS_CGROUP,
+	SUBPROC_NS_TIME,
+	SUBPROC_SETGROUPS_DEFAULT,
+	SUBPROC_SETGROUPS_ALLOW,
+	SUBPROC_SETGROUPS_DENY,
+	SUBPROC_MOUNT_PROC,
+	SUBPROC_NO_NEW_PRIVS,
+	SUBPROC_BOUNDING_SET,
+	SUBPROC_CGROUP_CPU,
+	SUBPROC_CGROUP_MEMORY_PEAK,
+	SUBPROC_CGROUP_PIDS_PEAK,
+	SUBPROC_CGROUP_OOM_KILLS,
 	SUBPROC_WAIT_STOPPED,
 	SUBPROC_WAIT_CONTINUED,
 	SUBPROC_LOOKPATH_ALLOW_DOT,
@@ -224,7 +265,14 @@ long types(void)
 {
 	subproc_error err = {0};
 	subproc_rlimit rl = {.resource = RLIMIT_NOFILE, .limit = {.rlim_cur = 1, .rlim_max = 1}};
-	subproc_attr attr = {.rlimits = &rl, .nrlimits = 1};
+	subproc_idmap map = {.inside = 0, .outside = 1000, .count = 1};
+	subproc_isolation iso = {.namespaces = SUBPROC_NS_USER,
+	                         .uid_map = &map,
+	                         .nuid_map = 1,
+	                         .ambient = SUBPROC_CAP(10),
+	                         .seccomp = NULL};
+	subproc_attr attr = {.rlimits = &rl, .nrlimits = 1, .isolation = &iso};
+	subproc_cgroup_stats cgs = {0};
 	subproc_status st = {0};
 	subproc_output out = {0};
 	subproc_posix_spawn_file_actions_t fa = {0};
@@ -251,5 +299,6 @@ long types(void)
 	return (long)err.code + attr.nfiles + st.rusage.ru_maxrss + (long)out.len + fa.used_ +
 	       sa.flags_ + (proc == NULL) + (cmd == NULL) + (pl == NULL) + (fn == NULL) +
 	       (ofn == NULL) + (cs == NULL) + done.result + done.reaped + (long)done.err.len +
-	       step + pid + (long)uid + (long)gid + (long)mode + (long)len;
+	       step + pid + (long)uid + (long)gid + (long)mode + (long)len +
+	       (long)attr.isolation->nuid_map + (long)cgs.user_usec + (long)cgs.have;
 }

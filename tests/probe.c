@@ -21,6 +21,7 @@
  *                       (F_GETPIPE_SZ, or the errno)
  *   --gate DIR LIMIT TOTAL  count how many probes run at once (see gate())
  *   --wait-stdin        read stdin until EOF, after reporting
+ *   --spin-ms N         burn N ms of CPU time (CLOCK_PROCESS_CPUTIME_ID)
  *   --syscall NR        make system call NR with no arguments (getppid, say)
  *                       and report syscall.NR=ok, or errno:N with its errno
  * The report is written once all options have been carried out; then
@@ -174,6 +175,22 @@ static void sleep_ms(long ms)
 	/* Sleep the whole time even if a signal with a handler interrupts. */
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/* CPU time, not wall time: what a cgroup's cpu.stat accounts for. */
+static void spin_ms(long ms)
+{
+	struct timespec t;
+	volatile unsigned long sink = 0;
+	long long until;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	until = (long long)t.tv_sec * 1000000000LL + t.tv_nsec + ms * 1000000LL;
+	do {
+		for (int i = 0; i < 100000; i++)
+			sink += (unsigned long)i;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((long long)t.tv_sec * 1000000000LL + t.tv_nsec < until);
 }
 
 static void touch_mib(long mib)
@@ -657,6 +674,8 @@ int main(int argc, char **argv)
 			gate(arg, (long)parse_num(argv[i + 1], opt),
 			     (long)parse_num(argv[i + 2], opt));
 			i += 2;
+		} else if (strcmp(opt, "--spin-ms") == 0) {
+			spin_ms(parse_num(arg, opt));
 		} else if (strcmp(opt, "--syscall") == 0) {
 			long nr = parse_num(arg, opt), r = syscall(nr, 0, 0, 0, 0, 0, 0);
 			char buf[32] = "ok";

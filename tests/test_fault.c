@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -209,6 +210,11 @@ int __wrap_madvise(void *addr, size_t len, int advice)
 	return fault_hit(FAULT_MADVISE) ? -1 : __real_madvise(addr, len, advice);
 }
 
+/* Every open of a path ending in this fails with ENOENT, as for a file the
+ * kernel does not have; counted. */
+static const char *open_refused;
+static int open_refusals;
+
 int __wrap_open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
@@ -218,6 +224,12 @@ int __wrap_open(const char *path, int flags, ...)
 		va_start(ap, flags);
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
+	}
+	if (open_refused != NULL && strlen(path) >= strlen(open_refused) &&
+	    strcmp(path + strlen(path) - strlen(open_refused), open_refused) == 0) {
+		open_refusals++;
+		errno = ENOENT;
+		return -1;
 	}
 	return fault_hit(FAULT_OPEN) ? -1 : __real_open(path, flags, mode);
 }
@@ -1368,6 +1380,49 @@ static void test_fault_idmap_handshake(void **state)
 	}
 }
 
+/* A kernel before 5.14 has no cgroup.kill: a stop kills each member of
+ * cgroup.procs instead, again while any is left, and the member that left
+ * the process group dies as surely. */
+static void test_fault_cgroup_kill_missing(void **state)
+{
+	char mnt[PATH_MAX], parent[PATH_MAX + 64], script[1024], *dir;
+	const char *argv[] = {"sh", "-c", script, NULL};
+	subproc_status st;
+	subproc_cmd *cmd = NULL;
+	pid_t esc;
+
+	(void)state;
+	if (geteuid() != 0 || !cgroup2_mount(mnt, sizeof mnt))
+		skip_because("needs root and a cgroup2 mount");
+	assert_true(snprintf(parent, sizeof parent, "%s/subproc-fault-%ld", mnt, (long)getpid()) <
+	            (int)sizeof parent);
+	if (mkdir(parent, 0755) < 0)
+		skip_because("cannot make a cgroup under %s", mnt);
+	dir = tempdir_make();
+	assert_non_null(dir);
+	snprintf(script, sizeof script,
+	         "setsid sh -c 'trap \"\" TERM; echo $$ > %s/esc.tmp; mv %s/esc.tmp %s/esc; exec "
+	         "sleep 300' </dev/null >/dev/null 2>&1 & while [ ! -e %s/esc ]; do sleep 0.01; "
+	         "done; "
+	         "exec sleep 300",
+	         dir, dir, dir, dir);
+	assert_int_equal(subproc_cmd_new(&cmd, argv), 0);
+	assert_int_equal(subproc_cmd_cgroup(cmd, parent), 0);
+	assert_int_equal(subproc_cmd_timeout(cmd, 500, SIGTERM, 100), 0);
+	open_refused = "/cgroup.kill";
+	open_refusals = 0;
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), -ETIMEDOUT);
+	open_refused = NULL;
+	assert_true(open_refusals >= 1);
+	esc = pid_file(dir, "esc");
+	assert_true(esc > 0);
+	assert_true(kill(esc, 0) < 0 || pid_dies(esc));
+	subproc_cmd_free(cmd);
+	assert_int_equal(rmdir(parent), 0);
+	tempdir_remove(dir);
+	assert_true(no_children());
+}
+
 TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_clone_einval_retries_without_pidfd),
           cmocka_unit_test(test_fault_clone3_eagain), cmocka_unit_test(test_fault_fork_eagain),
@@ -1398,4 +1453,5 @@ TEST_MAIN(cmocka_unit_test(test_fault_clone_eagain),
           cmocka_unit_test(test_fault_madvise_prefault),
           cmocka_unit_test(test_fault_isolation_launches),
           cmocka_unit_test(test_fault_clone_refuses_namespaces),
-          cmocka_unit_test(test_fault_idmap_handshake))
+          cmocka_unit_test(test_fault_idmap_handshake),
+          cmocka_unit_test(test_fault_cgroup_kill_missing))

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,53 @@ void cmd_close_pipes(subproc_cmd *c)
 	}
 }
 
+/* How long free waits for a killed cgroup to empty (a member in the
+ * middle of a system call that cannot be interrupted takes its time). */
+#define CGROUP_END_MS 10000
+#define CGROUP_END_POLL_MS 10
+
+void cmd_cgroup_end(struct cmd_cgroup *cg, bool kill)
+{
+	int populated;
+
+	if (cg == NULL || cg->path == NULL)
+		return;
+	populated = cgroup_populated(cg);
+	for (int waited = 0; kill && populated > 0 && waited < CGROUP_END_MS;
+	     waited += CGROUP_END_POLL_MS) {
+		cgroup_kill(cg);
+		poll(NULL, 0, CGROUP_END_POLL_MS);
+		populated = cgroup_populated(cg);
+	}
+	/* Members the caller leaves running keep their cgroup. */
+	if (populated == 0)
+		cgroup_remove(cg);
+}
+
+int subproc_cmd_cgroup(subproc_cmd *c, const char *parent)
+{
+	if (c->proc != NULL || c->cg != NULL || c->staged)
+		return -EINVAL;
+	return cgroup_new(&c->cg, parent);
+}
+
+int subproc_cmd_cgroup_set(subproc_cmd *c, const char *file, const char *value)
+{
+	if (c->cg == NULL || c->proc != NULL)
+		return -EINVAL;
+	return cgroup_add_setting(c->cg, file, value);
+}
+
+int subproc_cmd_cgroup_stats(const subproc_cmd *c, subproc_cgroup_stats *st)
+{
+	return cgroup_stats(c->proc != NULL ? c->cg : NULL, st);
+}
+
+const char *subproc_cmd_cgroup_path(const subproc_cmd *c)
+{
+	return c->cg != NULL ? c->cg->path : NULL;
+}
+
 int subproc_cmd_start(subproc_cmd *c, subproc_error *err)
 {
 	if (c->in_set)
@@ -430,11 +478,28 @@ int cmd_start(subproc_cmd *c, subproc_error *err)
 	attr.env = env;
 	attr.files = files;
 	attr.nfiles = (int)(3 + c->nextra);
+	if (c->cg != NULL) {
+		/* One cgroup or the other: the child cannot start in both. */
+		if (attr.flags & SUBPROC_CGROUP) {
+			r = -EINVAL;
+			if (err != NULL)
+				err->code = r, err->step = SUBPROC_STEP_ATTR;
+			goto out;
+		}
+		r = cgroup_create(c->cg, err);
+		if (r < 0)
+			goto out;
+		attr.flags |= SUBPROC_CGROUP;
+		attr.cgroup_fd = c->cg->dirfd;
+	}
 	r = subproc_start(&c->proc, c->argv[0], c->argv, &attr, err);
 	if (r == 0) {
 		c->reaped = false;
 		c->wait_err = 0;
+		c->stop.cg = c->cg;
 		stop_arm(&c->stop, &c->self, 1, cmd_group(c));
+	} else if (c->cg != NULL) {
+		cgroup_remove(c->cg);
 	}
 out:
 	/* The child has its copies (or never will): ours go either way. */
@@ -531,6 +596,8 @@ subproc_cmd *subproc_cmd_free(subproc_cmd *c)
 			stop_now(&c->stop, SIGKILL, false);
 		subproc_wait(c->proc, 0, -1, NULL);
 	}
+	cmd_cgroup_end(c->cg, c->kill_on_free);
+	cgroup_free(c->cg);
 	subproc_release(c->proc);
 	stop_destroy(&c->stop);
 	for (size_t i = 0; i < c->argc; i++)

@@ -20,6 +20,15 @@
 #define CMD_NSIG 65
 
 /* The objects' names carry the reserved prefix (see sys/sys.h). */
+#define cgroup_add_setting subproc__cgroup_add_setting
+#define cgroup_create subproc__cgroup_create
+#define cgroup_free subproc__cgroup_free
+#define cgroup_kill subproc__cgroup_kill
+#define cgroup_new subproc__cgroup_new
+#define cgroup_populated subproc__cgroup_populated
+#define cgroup_remove subproc__cgroup_remove
+#define cgroup_stats subproc__cgroup_stats
+#define cmd_cgroup_end subproc__cmd_cgroup_end
 #define cmd_group subproc__cmd_group
 #define cmd_start subproc__cmd_start
 #define cmd_io_begin subproc__cmd_io_begin
@@ -83,6 +92,46 @@ struct cmd_env_op {
 };
 
 /*
+ * A command's (or a pipeline's) own cgroup v2 (cgroup_linux.c; the portable
+ * build has none: cgroup_posix.c). Asked for before the start; made, with
+ * its settings written, by cgroup_create; emptied by the stop engine
+ * (cgroup_kill) and removed at free.
+ */
+struct cmd_cgroup_setting {
+	char *file;
+	char *value;
+};
+struct cmd_cgroup {
+	char *parent; /* as given; NULL: the caller's own cgroup */
+	struct cmd_cgroup_setting *settings;
+	size_t nsettings;
+	char *path;        /* the directory once made, else NULL */
+	int dirfd;         /* open while it exists, for CLONE_INTO_CGROUP; else -1 */
+	bool no_kill_file; /* no cgroup.kill (before Linux 5.14): kill each member */
+};
+/* Returns 0, -ENOSYS (the portable build) or -ENOMEM. */
+int cgroup_new(struct cmd_cgroup **out, const char *parent);
+/* Returns 0, -EINVAL (a file name that is no file of the directory), -ENOMEM. */
+int cgroup_add_setting(struct cmd_cgroup *cg, const char *file, const char *value);
+/* Makes the directory and writes the settings: 0, or -errno with err's
+ * step cgroup_create or cgroup_write, and nothing left. */
+int cgroup_create(struct cmd_cgroup *cg, subproc_error *err);
+/* SIGKILL to every member: cgroup.kill, else each pid of cgroup.procs
+ * (once: call it again while the cgroup is populated). */
+void cgroup_kill(struct cmd_cgroup *cg);
+/* 1 while the cgroup has a live member, 0 when empty, -errno. */
+int cgroup_populated(const struct cmd_cgroup *cg);
+int cgroup_stats(const struct cmd_cgroup *cg, subproc_cgroup_stats *st);
+/* Removes the directory (and the ones the tree made in it) when empty:
+ * 0, -EBUSY while members are left, -errno. */
+int cgroup_remove(struct cmd_cgroup *cg);
+/* Frees what cgroup_new and cgroup_add_setting took (not the directory). */
+void cgroup_free(struct cmd_cgroup *cg);
+/* At free: removes the cgroup once empty, killing what is left in it
+ * first when `kill` (NULL: nothing to do). */
+void cmd_cgroup_end(struct cmd_cgroup *cg, bool kill);
+
+/*
  * The stop engine's state for one command or one pipeline: its timeout,
  * the stop under way, and what it signals. One thread waits (stop_run);
  * any thread may stop (stop_now). `lock` guards what both touch: the
@@ -96,8 +145,9 @@ struct cmd_stop {
 	int64_t started_ms;            /* CLOCK_MONOTONIC */
 	subproc_cmd *const *cmds;      /* the direct children */
 	size_t n;
-	pid_t pgid; /* their own process group, or 0 */
-	int stage;  /* 0: no stop; 1: first signal sent; 2: SIGKILL sent */
+	pid_t pgid;            /* their own process group, or 0 */
+	struct cmd_cgroup *cg; /* their own cgroup, or NULL */
+	int stage;             /* 0: no stop; 1: first signal sent; 2: SIGKILL sent */
 	int64_t kill_at;
 	bool timed_out;
 	subproc_notify_fn *notify;
@@ -232,8 +282,9 @@ struct subproc_cmd {
 	bool kill_on_free;
 	subproc_output_fn *on_output;
 	void *on_output_ctx;
-	bool staged; /* a stage of a pipeline, which owns it */
-	bool in_set; /* owned by a set (set.c) */
+	bool staged;           /* a stage of a pipeline, which owns it */
+	struct cmd_cgroup *cg; /* subproc_cmd_cgroup's, or NULL */
+	bool in_set;           /* owned by a set (set.c) */
 
 	subproc_proc *proc;
 	bool reaped;  /* under stop.lock once started */
@@ -272,7 +323,8 @@ struct cmd_run {
 	bool small_ready[4];
 	int64_t exit_at, look_at, backoff;
 	bool group_done;
-	int nio; /* streams among the last run_pollfds */
+	bool cgroup_done; /* the cgroup is empty, or no longer waited for */
+	int nio;          /* streams among the last run_pollfds */
 	int result, wait_err;
 };
 /* Returns 0 or -ENOMEM. */

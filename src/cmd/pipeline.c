@@ -17,6 +17,7 @@ struct subproc_pipeline {
 	pid_t pgid;
 	int failed;
 	bool started, waited;
+	struct cmd_cgroup *cg; /* subproc_pipeline_cgroup's, or NULL */
 };
 
 int subproc_pipeline_new(subproc_pipeline **out)
@@ -39,6 +40,11 @@ int subproc_pipeline_add(subproc_pipeline *pl, subproc_cmd *cmd)
 	/* A failure takes nothing: cmd stays its owner's. A stage already
 	 * (of this pipeline or another) would be freed twice. */
 	if (pl == NULL || cmd == NULL || cmd->proc != NULL || cmd->staged || cmd->in_set)
+		return -EINVAL;
+	/* The pipeline's stop engine waits for its stages: one that had a
+	 * cgroup of its own would escape it (subproc_pipeline_cgroup is the
+	 * way). */
+	if (cmd->cg != NULL)
 		return -EINVAL;
 	if (pl->started)
 		return -EBUSY;
@@ -92,6 +98,30 @@ int subproc_pipeline_stop(subproc_pipeline *pl, int sig)
 	return stop_now(&pl->stop, sig, false);
 }
 
+int subproc_pipeline_cgroup(subproc_pipeline *pl, const char *parent)
+{
+	if (pl->started || pl->cg != NULL)
+		return -EINVAL;
+	return cgroup_new(&pl->cg, parent);
+}
+
+int subproc_pipeline_cgroup_set(subproc_pipeline *pl, const char *file, const char *value)
+{
+	if (pl->cg == NULL || pl->started)
+		return -EINVAL;
+	return cgroup_add_setting(pl->cg, file, value);
+}
+
+int subproc_pipeline_cgroup_stats(const subproc_pipeline *pl, subproc_cgroup_stats *st)
+{
+	return cgroup_stats(pl->started ? pl->cg : NULL, st);
+}
+
+const char *subproc_pipeline_cgroup_path(const subproc_pipeline *pl)
+{
+	return pl->cg != NULL ? pl->cg->path : NULL;
+}
+
 int subproc_pipeline_failed_stage(const subproc_pipeline *pl)
 {
 	return pl->failed;
@@ -137,6 +167,21 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 	if (pl->started)
 		return cmd_error(err, -EBUSY);
 	pl->failed = -1;
+	if (pl->cg != NULL) {
+		/* One cgroup for every stage: a stage cannot start in two. */
+		for (size_t i = 0; i < pl->n; i++) {
+			if (pl->cmds[i]->attr.flags & SUBPROC_CGROUP) {
+				pl->failed = (int)i;
+				cmd_error(err, -EINVAL);
+				if (err != NULL)
+					err->step = SUBPROC_STEP_ATTR;
+				return -EINVAL;
+			}
+		}
+		r = cgroup_create(pl->cg, err);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < pl->n; i++) {
 		subproc_cmd *c = pl->cmds[i];
 		int p[2] = {-1, -1};
@@ -161,7 +206,13 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 			c->attr.flags |= SUBPROC_SETPGID;
 			c->attr.pgid = i == 0 ? 0 : pl->pgid;
 			c->stop.timeout_ms = 0;
+			if (pl->cg != NULL) {
+				c->attr.flags |= SUBPROC_CGROUP;
+				c->attr.cgroup_fd = pl->cg->dirfd;
+			}
 			r = subproc_cmd_start(c, err);
+			if (pl->cg != NULL)
+				c->attr.flags &= ~(unsigned)SUBPROC_CGROUP;
 		}
 		/* The children hold these ends now (or never will). */
 		if (prev >= 0)
@@ -177,12 +228,15 @@ int subproc_pipeline_start(subproc_pipeline *pl, subproc_error *err)
 			 * tried again. */
 			pl_abort(pl);
 			pl->pgid = 0;
+			if (pl->cg != NULL)
+				cgroup_remove(pl->cg);
 			return r;
 		}
 		if (i == 0)
 			pl->pgid = subproc_pid(c->proc);
 	}
 	pl->started = true;
+	pl->stop.cg = pl->cg;
 	stop_arm(&pl->stop, pl->cmds, pl->n, pl->pgid);
 	return 0;
 }
@@ -273,6 +327,9 @@ subproc_pipeline *subproc_pipeline_free(subproc_pipeline *pl)
 		subproc_cmd_kill_on_free(pl->cmds[i], true);
 		subproc_cmd_free(pl->cmds[i]);
 	}
+	/* Killed as a running pipeline is: what is left of its tree too. */
+	cmd_cgroup_end(pl->cg, true);
+	cgroup_free(pl->cg);
 	stop_destroy(&pl->stop);
 	free(pl->cmds);
 	free(pl);

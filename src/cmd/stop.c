@@ -14,6 +14,10 @@
  *      them get what is left of the grace period, then SIGKILL;
  *   4. pipes that survivors outside the group still hold are read until
  *      the grace period ends (or the wait delay, when one is set).
+ * With a cgroup of their own (subproc_cmd_cgroup), the SIGKILL goes to
+ * every member of it as well (cgroup.kill), so that members that left the
+ * group (setsid) die too, and the wait lasts until the cgroup is empty;
+ * pipes still open once it is empty are held by no member, and are cut.
  * The loop decides from the state, never from the order in which exit,
  * EOF and the timer were seen, so that any order ends the same way.
  */
@@ -102,6 +106,8 @@ static void send_locked(struct cmd_stop *s, int sig, bool tell)
 static void stop_locked(struct cmd_stop *s, int sig, int64_t now)
 {
 	send_locked(s, sig, true);
+	if (sig == SIGKILL)
+		cgroup_kill(s->cg);
 	if (sig != SIGKILL && sig != SIGCONT)
 		send_locked(s, SIGCONT, false);
 	if (sig == SIGKILL) {
@@ -125,9 +131,10 @@ int stop_now(struct cmd_stop *s, int sig, bool timeout)
 	int r = 0;
 
 	pthread_mutex_lock(&s->lock);
-	/* Once the children are reaped only their group, while it has
-	 * members, is still there to stop. */
-	if (all_reaped(s) && (s->pgid <= 0 || kill(-s->pgid, 0) < 0)) {
+	/* Once the children are reaped only their group and their cgroup,
+	 * while they have members, are still there to stop. */
+	if (all_reaped(s) && (s->pgid <= 0 || kill(-s->pgid, 0) < 0) &&
+	    cgroup_populated(s->cg) <= 0) {
 		r = -ESRCH;
 	} else {
 		if (timeout)
@@ -212,6 +219,7 @@ bool run_step(struct cmd_run *r, int64_t now, int64_t *wake_out)
 	struct cmd_io *io = r->io;
 	int64_t wake = -1;
 	bool all, look, io_done, group_ok, polling = false, pgroup_wait = false;
+	bool cgroup_empty = false;
 
 	look = now >= r->look_at;
 	pthread_mutex_lock(&s->lock);
@@ -245,7 +253,32 @@ bool run_step(struct cmd_run *r, int64_t now, int64_t *wake_out)
 	/* Not kept: a stop may still come while pipes are read. */
 	group_ok = r->group_done || (all && (s->pgid <= 0 || s->stage == 0));
 
+	/* The cgroup, the same way: under a stop it must empty, and once
+	 * SIGKILL was asked it is killed again while anything is left (a
+	 * kernel without cgroup.kill kills the members one by one, and one
+	 * may fork meanwhile). An error reading it ends the wait for it. */
+	if (all && s->cg != NULL && !r->cgroup_done) {
+		int populated = cgroup_populated(s->cg);
+
+		cgroup_empty = populated <= 0;
+		if (s->stage == 0 || cgroup_empty || (s->stage == 1 && s->grace_ms < 0)) {
+			r->cgroup_done = s->stage != 0 || cgroup_empty;
+		} else {
+			if (s->stage == 2)
+				cgroup_kill(s->cg);
+			pgroup_wait = true;
+		}
+	}
+	if (s->cg != NULL && !r->cgroup_done && !(all && s->stage == 0))
+		group_ok = false;
+
 	io_done = io == NULL || !cmd_io_open(io);
+	/* No member of an empty cgroup holds the pipes any more: what they
+	 * wrote is in them. */
+	if (!io_done && all && s->cg != NULL && (cgroup_empty || cgroup_populated(s->cg) == 0)) {
+		cmd_io_cut(io);
+		io_done = true;
+	}
 	if (!io_done && r->exit_at >= 0) {
 		/* The children are gone and someone else holds the pipes: the
 		 * wait delay, or the end of a stop's grace, bounds the

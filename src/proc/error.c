@@ -47,6 +47,8 @@ static const char *const step_names[SUBPROC_STEP_COUNT_] = {
 	[SUBPROC_STEP_PTRACE] = "ptrace",
 	[SUBPROC_STEP_NO_NEW_PRIVS] = "no_new_privs",
 	[SUBPROC_STEP_SECCOMP] = "seccomp",
+	[SUBPROC_STEP_CGROUP_CREATE] = "cgroup_create",
+	[SUBPROC_STEP_CGROUP_WRITE] = "cgroup_write",
 };
 
 const char *subproc_step_name(int step)
