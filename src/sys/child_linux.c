@@ -9,8 +9,6 @@
 
 #include "raw_linux.h"
 
-#include <linux/capability.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -219,6 +217,12 @@ CHILD_FN long child_setmask(uint64_t mask)
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
 #endif
+/* The kernel's ABI values, fixed for good, spelled out here so that the
+ * library builds with a libc's headers alone (musl-gcc sees none of the
+ * kernel's <linux/...>). */
+#define CHILD_CAP_VERSION_3 0x20080522  /* _LINUX_CAPABILITY_VERSION_3 */
+#define CHILD_SECCOMP_SET_MODE_FILTER 1 /* seccomp(2)'s operation */
+#define CHILD_SECCOMP_MODE_FILTER 2     /* PR_SET_SECCOMP's mode */
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -278,7 +282,7 @@ CHILD_FN static long child_capset(const struct sys_caps *caps)
 	struct {
 		uint32_t version;
 		int pid;
-	} hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	} hdr = {CHILD_CAP_VERSION_3, 0};
 	struct child_capdata d[2] = {{0, 0, 0}, {0, 0, 0}};
 	long r = raw_capget(&hdr, d);
 
@@ -324,10 +328,10 @@ CHILD_FN static long child_ambient(const struct sys_caps *caps, int *detail)
 /* seccomp(2) came in Linux 3.17; prctl installs the same filter before. */
 CHILD_FN static long child_seccomp(const void *prog)
 {
-	long r = raw_seccomp(SECCOMP_SET_MODE_FILTER, 0, prog);
+	long r = raw_seccomp(CHILD_SECCOMP_SET_MODE_FILTER, 0, prog);
 
 	if (r == -ENOSYS)
-		r = raw_prctl3(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog);
+		r = raw_prctl3(PR_SET_SECCOMP, CHILD_SECCOMP_MODE_FILTER, prog);
 	return r;
 }
 
