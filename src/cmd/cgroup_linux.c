@@ -93,15 +93,22 @@ static int fail(subproc_error *err, int code, int step, const char *path)
 /* `dir`/`name` in a new allocation, or NULL. */
 static char *join(const char *dir, const char *name)
 {
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = malloc(a + b + 2);
+	size_t size = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(size);
 
-	if (p != NULL) {
-		memcpy(p, dir, a);
-		p[a] = '/';
-		memcpy(p + a + 1, name, b + 1);
-	}
+	if (p != NULL)
+		snprintf(p, size, "%s/%s", dir, name);
 	return p;
+}
+
+/* A decimal number at s, as strtoull reads it; false for none. */
+static bool parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return end != s && errno == 0;
 }
 
 /*
@@ -109,13 +116,14 @@ static char *join(const char *dir, const char *name)
  * /proc/self/cgroup (its path in the v2 hierarchy) under the cgroup2 mount
  * of /proc/self/mountinfo, less the part of the hierarchy above the
  * mount's root. Returns a malloc'ed path, or NULL with *code: -ENOENT when
- * there is no cgroup2 (either file lacks it), -ENOMEM, -errno.
+ * there is no cgroup2 (either file lacks it), -ENOMEM, -errno. Lines are
+ * read with getline, into the heap: the library keeps no big buffer on a
+ * caller's stack, which may be a small thread's.
  */
 static char *own_cgroup(int *code)
 {
-	char line[4096], cgpath[4096] = "", root[4096] = "", mnt[4096] = "", *out;
-	bool have_cg = false, have_mnt = false;
-	size_t rootlen;
+	char *line = NULL, *cgpath = NULL, *root = NULL, *mnt = NULL, *out = NULL;
+	size_t cap = 0, rootlen;
 	FILE *f = fopen("/proc/self/cgroup", "re");
 
 	*code = -ENOENT;
@@ -123,52 +131,62 @@ static char *own_cgroup(int *code)
 		*code = -errno;
 		return NULL;
 	}
-	while (!have_cg && fgets(line, sizeof line, f) != NULL) {
+	while (cgpath == NULL && getline(&line, &cap, f) > 0) {
 		if (strncmp(line, "0::", 3) == 0) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(cgpath, sizeof cgpath, "%s", line + 3);
-			have_cg = true;
+			cgpath = strdup(line + 3);
+			if (cgpath == NULL)
+				*code = -ENOMEM;
 		}
 	}
 	fclose(f);
-	f = fopen("/proc/self/mountinfo", "re");
-	if (f == NULL) {
+	f = cgpath != NULL ? fopen("/proc/self/mountinfo", "re") : NULL;
+	if (cgpath != NULL && f == NULL)
 		*code = -errno;
-		return NULL;
-	}
 	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE ..."; a
 	 * path with a space in it is written with \040, which no cgroup mount
 	 * point here has, so such a one is passed over. */
-	while (!have_mnt && fgets(line, sizeof line, f) != NULL) {
-		char *dash = strstr(line, " - ");
-		char r[4096], m[4096];
+	while (f != NULL && mnt == NULL && getline(&line, &cap, f) > 0) {
+		char *dash = strstr(line, " - "), *field[5], *save = NULL, *t = line;
+		int n = 0;
 
 		if (dash == NULL || strncmp(dash + 3, "cgroup2 ", 8) != 0)
 			continue;
-		if (sscanf(line, "%*s %*s %*s %4095s %4095s", r, m) == 2 &&
-		    strstr(m, "\\") == NULL) {
-			snprintf(root, sizeof root, "%s", r);
-			snprintf(mnt, sizeof mnt, "%s", m);
-			have_mnt = true;
+		*dash = '\0';
+		while (n < 5 && (field[n] = strtok_r(t, " ", &save)) != NULL) {
+			t = NULL;
+			n++;
+		}
+		if (n == 5 && strchr(field[4], '\\') == NULL) {
+			root = strdup(field[3]);
+			mnt = strdup(field[4]);
+			if (root == NULL || mnt == NULL) {
+				*code = -ENOMEM;
+				break;
+			}
 		}
 	}
-	fclose(f);
-	if (!have_cg || !have_mnt)
-		return NULL;
+	if (f != NULL)
+		fclose(f);
+	free(line);
+	if (cgpath == NULL || root == NULL || mnt == NULL)
+		goto out;
 	/* A path outside the mount's root cannot be reached through it. */
 	rootlen = strcmp(root, "/") == 0 ? 0 : strlen(root);
 	if (strncmp(cgpath, root, rootlen) != 0 ||
 	    (cgpath[rootlen] != '/' && cgpath[rootlen] != '\0'))
-		return NULL;
-	out = malloc(strlen(mnt) + strlen(cgpath + rootlen) + 1);
-	if (out == NULL) {
-		*code = -ENOMEM;
-		return NULL;
-	}
-	strcpy(out, mnt);
+		goto out;
 	/* "/" alone adds nothing to the mount point. */
-	if (strcmp(cgpath + rootlen, "/") != 0)
-		strcat(out, cgpath + rootlen);
+	if (strcmp(cgpath + rootlen, "/") == 0 || cgpath[rootlen] == '\0')
+		out = strdup(mnt);
+	else
+		out = join(mnt, cgpath + rootlen + 1);
+	if (out == NULL)
+		*code = -ENOMEM;
+out:
+	free(cgpath);
+	free(root);
+	free(mnt);
 	return out;
 }
 
@@ -189,41 +207,62 @@ static int write_file(const char *path, const char *value)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/* Removes dir and, depth first, the empty cgroups under it (a cgroup
- * directory holds only interface files, which go with it, and cgroups). */
-static int rmdir_tree(const char *dir)
+/* The first cgroup (subdirectory) in dir, malloc'ed; NULL for none (or
+ * with *code an error). */
+static char *first_child(const char *dir, int *code)
 {
-	DIR *d;
+	DIR *d = opendir(dir);
 	struct dirent *e;
-	int r = 0;
+	char *sub = NULL;
 
-	if (rmdir(dir) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EBUSY && errno != ENOTEMPTY)
-		return -errno;
-	d = opendir(dir);
-	if (d == NULL)
-		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d)) != NULL) {
-		char *sub;
-
-		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
-			continue;
-		sub = join(dir, e->d_name);
-		if (sub == NULL) {
-			r = -ENOMEM;
-			break;
+	*code = 0;
+	if (d == NULL) {
+		*code = errno == ENOENT ? 0 : -errno;
+		return NULL;
+	}
+	while (sub == NULL && (e = readdir(d)) != NULL) {
+		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0) {
+			sub = join(dir, e->d_name);
+			if (sub == NULL)
+				*code = -ENOMEM;
 		}
-		r = rmdir_tree(sub);
-		free(sub);
-		if (r < 0)
-			break;
 	}
 	closedir(d);
-	if (r == 0 && rmdir(dir) < 0 && errno != ENOENT)
-		r = -errno;
-	return r;
+	return sub;
+}
+
+/*
+ * Removes dir and the cgroups the tree made under it, deepest first (a
+ * cgroup directory holds only interface files, which go with it, and
+ * cgroups). Walks down to a cgroup without children each time, rather
+ * than recursing: the depth is the tree's to choose.
+ */
+static int rmdir_tree(const char *dir)
+{
+	for (;;) {
+		char *path, *sub;
+		int code;
+
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY && errno != ENOTEMPTY)
+			return -errno;
+		path = strdup(dir);
+		if (path == NULL)
+			return -ENOMEM;
+		while ((sub = first_child(path, &code)) != NULL) {
+			free(path);
+			path = sub;
+		}
+		if (code == 0 && strcmp(path, dir) == 0)
+			code = -EBUSY; /* members left, no child cgroup to blame */
+		if (code == 0 && rmdir(path) < 0)
+			code = -errno;
+		free(path);
+		if (code < 0)
+			return code;
+	}
 }
 
 int cgroup_create(struct cmd_cgroup *cg, subproc_error *err)
@@ -305,15 +344,18 @@ static void kill_each(const struct cmd_cgroup *cg)
 {
 	char *procs = join(cg->path, "cgroup.procs");
 	FILE *f = procs != NULL ? fopen(procs, "re") : NULL;
-	long pid;
+	unsigned long long pid;
+	char *line = NULL;
+	size_t cap = 0;
 
 	free(procs);
 	if (f == NULL)
 		return;
-	while (fscanf(f, "%ld", &pid) == 1) {
-		if (pid > 0)
+	while (getline(&line, &cap, f) > 0) {
+		if (parse_u64(line, &pid) && pid > 0)
 			kill((pid_t)pid, SIGKILL);
 	}
+	free(line);
 	fclose(f);
 }
 
@@ -353,7 +395,7 @@ static bool read_key(const char *dir, const char *name, const char *key, unsigne
 		return false;
 	while (!found && fgets(line, sizeof line, f) != NULL) {
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
-			found = sscanf(line + klen + 1, "%llu", value) == 1;
+			found = parse_u64(line + klen + 1, value);
 	}
 	fclose(f);
 	if (found)
@@ -366,12 +408,13 @@ static bool read_number(const char *dir, const char *name, unsigned long long *v
 {
 	char *path = join(dir, name);
 	FILE *f = path != NULL ? fopen(path, "re") : NULL;
+	char line[32];
 	bool ok;
 
 	free(path);
 	if (f == NULL)
 		return false;
-	ok = fscanf(f, "%llu", value) == 1;
+	ok = fgets(line, sizeof line, f) != NULL && parse_u64(line, value);
 	fclose(f);
 	return ok;
 }
