@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -416,6 +417,37 @@ static void test_cgroup_bad_parent(void **state)
 	parent_done(&p);
 }
 
+/* Without the right to the parent: EACCES, naming it. */
+static int unprivileged_start(void *arg)
+{
+	const char *parent = arg;
+	subproc_error err;
+	subproc_cmd *cmd = NULL;
+	const char *const argv[] = {"true", NULL};
+	int rc;
+
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	    setresuid(65534, 65534, 65534) < 0)
+		return 2;
+	CHECK(subproc_cmd_new(&cmd, argv) == 0);
+	CHECK(subproc_cmd_cgroup(cmd, parent) == 0);
+	rc = subproc_cmd_run(cmd, NULL, &err);
+	CHECK(error_is(rc, &err, -EACCES, SUBPROC_STEP_CGROUP_CREATE));
+	CHECK(strcmp(err.path, parent) == 0);
+	subproc_cmd_free(cmd);
+	return 0;
+}
+
+static void test_cgroup_no_permission(void **state)
+{
+	struct parent p;
+
+	(void)state;
+	parent_make(&p);
+	assert_forked(unprivileged_start, p.path);
+	parent_done(&p);
+}
+
 /* What is refused before anything starts. */
 static void test_cgroup_bad_input(void **state)
 {
@@ -656,7 +688,8 @@ TEST_MAIN(cmocka_unit_test(test_cgroup_timeout_kills_escaped),
           cmocka_unit_test(test_cgroup_cpu_of_the_tree),
           cmocka_unit_test(test_cgroup_setting_takes_effect),
           cmocka_unit_test(test_cgroup_missing_controller),
-          cmocka_unit_test(test_cgroup_bad_parent), cmocka_unit_test(test_cgroup_bad_input),
-          cmocka_unit_test(test_cgroup_child_inside), cmocka_unit_test(test_cgroup_pipeline),
-          cmocka_unit_test(test_cgroup_in_a_set), cmocka_unit_test(test_cgroup_pids_max),
-          cmocka_unit_test(test_cgroup_memory_max), cmocka_unit_test(test_cgroup_portable_refuses))
+          cmocka_unit_test(test_cgroup_bad_parent), cmocka_unit_test(test_cgroup_no_permission),
+          cmocka_unit_test(test_cgroup_bad_input), cmocka_unit_test(test_cgroup_child_inside),
+          cmocka_unit_test(test_cgroup_pipeline), cmocka_unit_test(test_cgroup_in_a_set),
+          cmocka_unit_test(test_cgroup_pids_max), cmocka_unit_test(test_cgroup_memory_max),
+          cmocka_unit_test(test_cgroup_portable_refuses))
