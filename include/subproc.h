@@ -1081,16 +1081,27 @@ SUBPROC_API int subproc_cmd_output(subproc_cmd *cmd, subproc_output *out, subpro
  * writable by it), with the settings of subproc_cmd_cgroup_set written
  * into it, and the child started inside it (CLONE_INTO_CGROUP, or the
  * child's first step). A process group is not a tree: a member that calls
- * setsid leaves it, but not the cgroup. So a stop (the timeout, a passed
- * limit, subproc_cmd_stop) ends with cgroup.kill (Linux 5.14; before, each
- * process in cgroup.procs is sent SIGKILL until none is left), and the wait
- * lasts until the cgroup is empty; pipes still open once the children are
- * reaped are read until the cgroup is empty (or the wait delay). Once the
- * command has ended, subproc_cmd_cgroup_stats reads what the whole tree
- * used. subproc_cmd_free removes the directory (and any the tree made in
- * it) once it is empty; with subproc_cmd_kill_on_free it first kills what
- * is left in it, and without, a cgroup that still has members is left
- * where it is (its path: subproc_cmd_cgroup_path).
+ * setsid leaves it, but not the cgroup. The command is then the whole
+ * tree:
+ *
+ *   - its wait (wait, run, communicate, output, a set's next) lasts until
+ *     the cgroup is empty, not only until the child has ended, and the
+ *     timeout counts for all of it; with a wait delay
+ *     (subproc_cmd_waitdelay), what is left of the tree that long after
+ *     the child ended is killed and the wait returns the child's status;
+ *   - each signal of a stop (the timeout, a passed limit,
+ *     subproc_cmd_stop) reaches every member of the cgroup, and its
+ *     SIGKILL is cgroup.kill (Linux 5.14; before, each process of
+ *     cgroup.procs is sent SIGKILL until none is left);
+ *   - pipes still open once the cgroup is empty are held by no member:
+ *     what they hold is read, then they are closed.
+ *
+ * Once the command has ended, subproc_cmd_cgroup_stats reads what the
+ * whole tree used. subproc_cmd_free removes the directory (and any the
+ * tree made in it) once it is empty; with subproc_cmd_kill_on_free it
+ * first kills what is left in it, and without, a cgroup that still has
+ * members (the command was freed unwaited) is left where it is (its path:
+ * subproc_cmd_cgroup_path).
  *
  * Before the start, returns 0, -EINVAL (already started, or called twice)
  * or -ENOMEM; the portable build says -ENOSYS. A start that cannot make

@@ -179,9 +179,86 @@ static void test_cgroup_timeout_kills_escaped(void **state)
 	tempdir_remove(dir);
 }
 
-/* subproc_cmd_stop, as the tool's signals use it, reaches them too; a
- * stop after the child is gone still finds the cgroup's members. */
-static void test_cgroup_stop_after_child_is_gone(void **state)
+/* A script that starts a member that leaves the group (setsid), holds
+ * none of the command's streams and writes its pid into DIR/esc, then runs
+ * `member` (a shell command, in single quotes' stead); the command waits
+ * until the member is in place, then runs `then`. */
+static void member_script(char *buf, size_t size, const char *dir, const char *member,
+                          const char *then)
+{
+	snprintf(buf, size,
+	         "setsid sh -c 'echo $$ > %s/esc.tmp; mv %s/esc.tmp %s/esc; %s' </dev/null "
+	         ">/dev/null 2>&1 & while [ ! -e %s/esc ]; do sleep 0.01; done; %s",
+	         dir, dir, dir, member, dir, then);
+}
+
+/* The wait is for the whole tree: it returns once the member that left
+ * the group has ended too, not when the child did. Seen from the state:
+ * the member's last act, a file, is there when the run returns. */
+static void test_cgroup_wait_lasts_for_the_tree(void **state)
+{
+	struct parent p;
+	char script[1024], member[256], done[PATH_MAX], *dir = tempdir_make();
+	subproc_status st;
+	subproc_cmd *cmd;
+
+	(void)state;
+	parent_make(&p);
+	assert_non_null(dir);
+	path_of(done, sizeof done, dir, "done");
+	assert_true(snprintf(member, sizeof member, "sleep 0.3; echo > %s", done) <
+	            (int)sizeof member);
+	member_script(script, sizeof script, dir, member, "exit 3");
+	cmd = sh(script);
+	assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 3);
+	assert_int_equal(access(done, F_OK), 0);
+	subproc_cmd_free(cmd);
+	parent_done(&p);
+	tempdir_remove(dir);
+}
+
+/* Every signal of a stop reaches the members the group's missed: a member
+ * that left the group and handles SIGTERM gets the timeout's SIGTERM
+ * itself (its handler writes a file), and ends on it. */
+static void test_cgroup_stop_reaches_every_member(void **state)
+{
+	struct parent p;
+	char script[1024], member[256], got[PATH_MAX], *dir = tempdir_make();
+	subproc_status st;
+	subproc_cmd *cmd;
+
+	(void)state;
+	parent_make(&p);
+	assert_non_null(dir);
+	path_of(got, sizeof got, dir, "got");
+	assert_true(snprintf(member, sizeof member,
+	                     "trap \"echo TERM > %s; exit 0\" TERM; while :; do sleep 0.05; done",
+	                     got) < (int)sizeof member);
+	member_script(script, sizeof script, dir, member, "exec sleep 300");
+	cmd = sh(script);
+	assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
+	/* Never SIGKILL: only the SIGTERM can end the member. */
+	assert_int_equal(subproc_cmd_timeout(cmd, 300, SIGTERM, SUBPROC_GRACE_NEVER), 0);
+	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), -ETIMEDOUT);
+	{
+		char text[16];
+
+		for (int i = 0; i < 1000 && access(got, F_OK) < 0; i++)
+			usleep(10000);
+		read_line(got, text, sizeof text);
+		assert_string_equal(text, "TERM");
+	}
+	assert_true(pid_dies(pid_file(dir, "esc")));
+	subproc_cmd_free(cmd);
+	parent_done(&p);
+	tempdir_remove(dir);
+}
+
+/* With a wait delay, the rest of the tree may run that long after the
+ * child, then it is killed, and the wait returns the child's status. */
+static void test_cgroup_waitdelay_bounds_the_tree(void **state)
 {
 	struct parent p;
 	char script[1024], *dir = tempdir_make();
@@ -192,66 +269,61 @@ static void test_cgroup_stop_after_child_is_gone(void **state)
 	(void)state;
 	parent_make(&p);
 	assert_non_null(dir);
-	snprintf(script, sizeof script,
-	         "setsid sh -c 'echo $$ > %s/esc.tmp; mv %s/esc.tmp %s/esc; exec sleep 300' "
-	         "</dev/null >/dev/null 2>&1 & while [ ! -e %s/esc ]; do sleep 0.01; done",
-	         dir, dir, dir, dir);
+	member_script(script, sizeof script, dir, "exec sleep 300", "exit 4");
 	cmd = sh(script);
 	assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
+	assert_int_equal(subproc_cmd_waitdelay(cmd, 200), 0);
 	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
+	assert_int_equal(subproc_status_exit_code(st.status), 4);
 	esc = pid_file(dir, "esc");
 	assert_true(esc > 0);
-	/* No stop: the member is the caller's daemon, alive. */
-	assert_int_equal(kill(esc, 0), 0);
-	assert_int_equal(subproc_cmd_stop(cmd, SIGKILL), 0);
-	assert_true(pid_dies(esc));
+	assert_true(kill(esc, 0) < 0 || pid_dies(esc));
 	subproc_cmd_free(cmd);
 	parent_done(&p);
 	tempdir_remove(dir);
 }
 
-/* free with kill_on_free kills what is left and removes the cgroup;
- * without, a cgroup with members stays, at the path it says. */
+/* A command freed while its tree runs on (its child reaped by free, not
+ * waited for): with kill_on_free what is left is killed and the cgroup
+ * removed; without, a cgroup with members stays, at the path it said. */
 static void test_cgroup_free_and_members_left(void **state)
 {
 	struct parent p;
 	char script[1024], path[PATH_MAX], *dir = tempdir_make();
-	subproc_status st;
 	subproc_cmd *cmd;
 	pid_t esc;
 
 	(void)state;
 	parent_make(&p);
 	assert_non_null(dir);
-	snprintf(script, sizeof script,
-	         "setsid sh -c 'echo $$ > %s/esc.tmp; mv %s/esc.tmp %s/esc; exec sleep 300' "
-	         "</dev/null >/dev/null 2>&1 & while [ ! -e %s/esc ]; do sleep 0.01; done",
-	         dir, dir, dir, dir);
-	cmd = sh(script);
-	assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
-	subproc_cmd_kill_on_free(cmd, true);
-	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
-	esc = pid_file(dir, "esc");
-	subproc_cmd_free(cmd);
-	assert_true(pid_dies(esc));
-	assert_int_equal(parent_children(&p), 0);
+	for (int kill_on_free = 1; kill_on_free >= 0; kill_on_free--) {
+		char esc_file[PATH_MAX];
 
-	unlink(strcat(strcpy(path, dir), "/esc"));
-	cmd = sh(script);
-	assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
-	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
-	esc = pid_file(dir, "esc");
-	snprintf(path, sizeof path, "%s", subproc_cmd_cgroup_path(cmd));
-	subproc_cmd_free(cmd);
-	assert_int_equal(kill(esc, 0), 0);
-	assert_int_equal(parent_children(&p), 1);
-	/* The caller's to end. */
-	strcat(path, "/cgroup.kill");
-	assert_true(write_file(path, "1"));
-	assert_true(pid_dies(esc));
-	*strrchr(path, '/') = '\0';
-	for (int i = 0; i < 500 && rmdir(path) < 0; i++)
-		usleep(10000);
+		path_of(esc_file, sizeof esc_file, dir, "esc");
+		unlink(esc_file);
+		member_script(script, sizeof script, dir, "exec sleep 300", "exit 0");
+		cmd = sh(script);
+		assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
+		subproc_cmd_kill_on_free(cmd, kill_on_free);
+		assert_int_equal(subproc_cmd_start(cmd, NULL), 0);
+		while ((esc = pid_file(dir, "esc")) == 0)
+			usleep(10000);
+		snprintf(path, sizeof path, "%s", subproc_cmd_cgroup_path(cmd));
+		subproc_cmd_free(cmd);
+		if (kill_on_free) {
+			assert_true(pid_dies(esc));
+			assert_int_equal(parent_children(&p), 0);
+			continue;
+		}
+		assert_int_equal(kill(esc, 0), 0);
+		assert_int_equal(parent_children(&p), 1);
+		/* The caller's to end. */
+		path_of(esc_file, sizeof esc_file, path, "cgroup.kill");
+		assert_true(write_file(esc_file, "1"));
+		assert_true(pid_dies(esc));
+		for (int i = 0; i < 500 && rmdir(path) < 0; i++)
+			usleep(10000);
+	}
 	parent_done(&p);
 	tempdir_remove(dir);
 }
@@ -264,7 +336,7 @@ static void test_cgroup_free_and_members_left(void **state)
 static void test_cgroup_cpu_of_the_tree(void **state)
 {
 	struct parent p;
-	char script[1024], events[PATH_MAX], line[64];
+	char script[1024];
 	subproc_cgroup_stats cs;
 	subproc_status st;
 	subproc_cmd *cmd;
@@ -276,21 +348,8 @@ static void test_cgroup_cpu_of_the_tree(void **state)
 	         PROBE);
 	cmd = sh(script);
 	assert_int_equal(subproc_cmd_cgroup(cmd, p.path), 0);
+	/* The wait lasts until the members are done too. */
 	assert_int_equal(subproc_cmd_run(cmd, &st, NULL), 0);
-	/* The members run on; their cgroup says when they are done. */
-	path_of(events, sizeof events, subproc_cmd_cgroup_path(cmd), "cgroup.events");
-	for (int i = 0; i < 6000; i++) {
-		FILE *f = fopen(events, "re");
-		bool empty = false;
-
-		assert_non_null(f);
-		while (fgets(line, sizeof line, f) != NULL)
-			empty = empty || strcmp(line, "populated 0\n") == 0;
-		fclose(f);
-		if (empty)
-			break;
-		usleep(10000);
-	}
 	assert_int_equal(subproc_cmd_cgroup_stats(cmd, &cs), 0);
 	assert_true(cs.have & SUBPROC_CGROUP_CPU);
 	tree = cs.user_usec + cs.system_usec;
@@ -683,7 +742,9 @@ static void test_cgroup_portable_refuses(void **state)
 }
 
 TEST_MAIN(cmocka_unit_test(test_cgroup_timeout_kills_escaped),
-          cmocka_unit_test(test_cgroup_stop_after_child_is_gone),
+          cmocka_unit_test(test_cgroup_wait_lasts_for_the_tree),
+          cmocka_unit_test(test_cgroup_stop_reaches_every_member),
+          cmocka_unit_test(test_cgroup_waitdelay_bounds_the_tree),
           cmocka_unit_test(test_cgroup_free_and_members_left),
           cmocka_unit_test(test_cgroup_cpu_of_the_tree),
           cmocka_unit_test(test_cgroup_setting_takes_effect),

@@ -338,11 +338,9 @@ out:
 	return r;
 }
 
-/* Each pid of cgroup.procs, SIGKILL: what cgroup.kill does at once, done
- * one by one. A member forked meanwhile is found by the next call. */
-static void kill_each(const struct cmd_cgroup *cg)
+void cgroup_each(const struct cmd_cgroup *cg, void (*fn)(pid_t pid, void *ctx), void *ctx)
 {
-	char *procs = join(cg->path, "cgroup.procs");
+	char *procs = cg != NULL && cg->path != NULL ? join(cg->path, "cgroup.procs") : NULL;
 	FILE *f = procs != NULL ? fopen(procs, "re") : NULL;
 	unsigned long long pid;
 	char *line = NULL;
@@ -353,10 +351,16 @@ static void kill_each(const struct cmd_cgroup *cg)
 		return;
 	while (getline(&line, &cap, f) > 0) {
 		if (parse_u64(line, &pid) && pid > 0)
-			kill((pid_t)pid, SIGKILL);
+			fn((pid_t)pid, ctx);
 	}
 	free(line);
 	fclose(f);
+}
+
+static void kill_one(pid_t pid, void *ctx)
+{
+	(void)ctx;
+	kill(pid, SIGKILL);
 }
 
 void cgroup_kill(struct cmd_cgroup *cg)
@@ -373,7 +377,9 @@ void cgroup_kill(struct cmd_cgroup *cg)
 		}
 		free(file);
 	}
-	kill_each(cg);
+	/* What cgroup.kill does at once, one by one: a member forked
+	 * meanwhile is found by the next call. */
+	cgroup_each(cg, kill_one, NULL);
 }
 
 /* The value of `key` in a "key value" file, such as cpu.stat. */

@@ -35,6 +35,13 @@ int cgroup_create(struct cmd_cgroup *cg, subproc_error *err)
 	return -ENOSYS;
 }
 
+void cgroup_each(const struct cmd_cgroup *cg, void (*fn)(pid_t pid, void *ctx), void *ctx)
+{
+	(void)cg;
+	(void)fn;
+	(void)ctx;
+}
+
 void cgroup_kill(struct cmd_cgroup *cg)
 {
 	(void)cg;

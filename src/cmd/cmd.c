@@ -495,8 +495,10 @@ int cmd_start(subproc_cmd *c, subproc_error *err)
 	r = subproc_start(&c->proc, c->argv[0], c->argv, &attr, err);
 	if (r == 0) {
 		c->reaped = false;
+		c->waited = false;
 		c->wait_err = 0;
 		c->stop.cg = c->cg;
+		c->stop.tree_delay_ms = c->waitdelay_ms;
 		stop_arm(&c->stop, &c->self, 1, cmd_group(c));
 	} else if (c->cg != NULL) {
 		cgroup_remove(c->cg);
@@ -558,11 +560,12 @@ int subproc_cmd_wait_fd(subproc_cmd *c, int fd, subproc_status *status)
 		return -EBUSY;
 	if (c->proc == NULL)
 		return -EINVAL;
-	if (c->reaped)
+	if (cmd_waited(c))
 		return -ECHILD;
 	r = stop_run(&c->stop, NULL, fd);
 	if (r == -EINTR)
 		return r;
+	c->waited = true;
 	cmd_close_pipes(c);
 	/* As documented: a status comes with 0 and -ETIMEDOUT only. */
 	if (status != NULL && (r == 0 || r == -ETIMEDOUT) && c->reaped && c->wait_err == 0)

@@ -22,6 +22,7 @@
 /* The objects' names carry the reserved prefix (see sys/sys.h). */
 #define cgroup_add_setting subproc__cgroup_add_setting
 #define cgroup_create subproc__cgroup_create
+#define cgroup_each subproc__cgroup_each
 #define cgroup_free subproc__cgroup_free
 #define cgroup_kill subproc__cgroup_kill
 #define cgroup_new subproc__cgroup_new
@@ -119,6 +120,8 @@ int cgroup_create(struct cmd_cgroup *cg, subproc_error *err);
 /* SIGKILL to every member: cgroup.kill, else each pid of cgroup.procs
  * (once: call it again while the cgroup is populated). */
 void cgroup_kill(struct cmd_cgroup *cg);
+/* fn(pid, ctx) for each member of cgroup.procs as it reads now. */
+void cgroup_each(const struct cmd_cgroup *cg, void (*fn)(pid_t pid, void *ctx), void *ctx);
 /* 1 while the cgroup has a live member, 0 when empty, -errno. */
 int cgroup_populated(const struct cmd_cgroup *cg);
 int cgroup_stats(const struct cmd_cgroup *cg, subproc_cgroup_stats *st);
@@ -147,6 +150,8 @@ struct cmd_stop {
 	size_t n;
 	pid_t pgid;            /* their own process group, or 0 */
 	struct cmd_cgroup *cg; /* their own cgroup, or NULL */
+	int tree_delay_ms;     /* with cg: how long the tree may outlive the children
+	                          before it is killed; 0: as long as it runs */
 	int stage;             /* 0: no stop; 1: first signal sent; 2: SIGKILL sent */
 	int64_t kill_at;
 	bool timed_out;
@@ -287,7 +292,10 @@ struct subproc_cmd {
 	bool in_set;           /* owned by a set (set.c) */
 
 	subproc_proc *proc;
-	bool reaped;  /* under stop.lock once started */
+	bool reaped; /* under stop.lock once started */
+	/* A wait has run to its end. With a cgroup the child may be reaped
+	 * while the wait goes on for the rest of the tree (cmd_waited). */
+	bool waited;
 	int wait_err; /* why the reaping failed (-ECHILD), else 0 */
 	subproc_status status;
 };
@@ -323,8 +331,9 @@ struct cmd_run {
 	bool small_ready[4];
 	int64_t exit_at, look_at, backoff;
 	bool group_done;
-	bool cgroup_done; /* the cgroup is empty, or no longer waited for */
-	int nio;          /* streams among the last run_pollfds */
+	bool cgroup_done;                   /* the cgroup is empty, or no longer waited for */
+	int64_t tree_look_at, tree_backoff; /* looks at a cgroup with members */
+	int nio;                            /* streams among the last run_pollfds */
 	int result, wait_err;
 };
 /* Returns 0 or -ENOMEM. */
@@ -380,6 +389,13 @@ static inline int cmd_error_end(subproc_error *err, int code)
 
 /* Sets the outputs given to {NULL, 0, 0}. */
 void cmd_outputs_empty(subproc_output *out, subproc_output *errout);
+
+/* Whether the command's wait is over: its child reaped and, with a
+ * cgroup, a wait run to its end (it lasts until the tree is gone). */
+static inline bool cmd_waited(const subproc_cmd *c)
+{
+	return c->reaped && (c->cg == NULL || c->waited);
+}
 
 /* subproc_cmd_start for the owner of a command in a set. */
 int cmd_start(subproc_cmd *cmd, subproc_error *err);

@@ -476,7 +476,7 @@ static int communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_out
 		return -EINVAL;
 	if (c->in_set)
 		return -EBUSY;
-	if (c->reaped)
+	if (cmd_waited(c))
 		return -ECHILD;
 	if ((r = cmd_prepare_pipes(c, inlen > 0, out != NULL, errout != NULL)) < 0)
 		return r;
@@ -487,6 +487,7 @@ static int communicate(subproc_cmd *c, const void *in, size_t inlen, subproc_out
 	if ((r = cmd_io_begin(&io)) < 0)
 		return r;
 	r = stop_run(&c->stop, &io, -1);
+	c->waited = true;
 	cmd_io_end(&io);
 	cmd_close_pipes(c);
 	if (status != NULL && c->reaped && c->wait_err == 0)

@@ -297,6 +297,7 @@ static void finish(subproc_set *set, struct member *m)
 	}
 
 	m->result = run_result(&m->run);
+	c->waited = true;
 	m->reaped = c->reaped && c->wait_err == 0;
 	if (m->reaped)
 		m->status = c->status;

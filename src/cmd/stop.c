@@ -14,10 +14,15 @@
  *      them get what is left of the grace period, then SIGKILL;
  *   4. pipes that survivors outside the group still hold are read until
  *      the grace period ends (or the wait delay, when one is set).
- * With a cgroup of their own (subproc_cmd_cgroup), the SIGKILL goes to
- * every member of it as well (cgroup.kill), so that members that left the
- * group (setsid) die too, and the wait lasts until the cgroup is empty;
- * pipes still open once it is empty are held by no member, and are cut.
+ *
+ * With a cgroup of their own (subproc_cmd_cgroup) the children are the
+ * whole tree: every signal of a stop reaches each member of it too (the
+ * SIGKILL through cgroup.kill), so that members that left the group
+ * (setsid) are stopped as well, and the wait lasts until the cgroup is
+ * empty, the timeout and stops applying to all of it; the wait delay,
+ * when set, bounds how long the tree may outlive the children before it is
+ * killed. Pipes still open once the cgroup is empty are held by no member,
+ * and are cut.
  * The loop decides from the state, never from the order in which exit,
  * EOF and the timer were seen, so that any order ends the same way.
  */
@@ -32,6 +37,9 @@
  * wait that has no pidfd to poll. */
 #define GROUP_POLL_MS 10
 #define EXIT_POLL_MAX_MS 50
+/* The longest time between two looks at a cgroup whose members run on
+ * with no stop under way (cgroup.events, read). */
+#define TREE_POLL_MAX_MS 250
 
 void stop_init(struct cmd_stop *s)
 {
@@ -84,9 +92,34 @@ static bool all_reaped(const struct cmd_stop *s)
 	return true;
 }
 
+struct member_signal {
+	const struct cmd_stop *s;
+	int sig;
+};
+
+/* A member of the cgroup that the group's signal missed (it left the
+ * group) and that is no child (those are signalled by pidfd): a second
+ * signal could count for more than one, as a second Ctrl-C does. A member
+ * listed in cgroup.procs is alive or a zombie not yet reaped by its parent,
+ * never a pid reused outside the cgroup. */
+static void signal_member(pid_t pid, void *ctx)
+{
+	const struct member_signal *m = ctx;
+
+	if (m->s->pgid > 0 && getpgid(pid) == m->s->pgid)
+		return;
+	for (size_t i = 0; i < m->s->n; i++) {
+		const subproc_cmd *c = m->s->cmds[i];
+		if (c->proc != NULL && subproc_pid(c->proc) == pid)
+			return;
+	}
+	kill(pid, m->sig);
+}
+
 /* Under the lock: `sig` to the group and to each unreaped child outside it
- * (one that made a group or session of its own). Reaped children are
- * never signalled, so a reused pid is never hit. */
+ * (one that made a group or session of its own), and to the rest of their
+ * cgroup. Reaped children are never signalled, so a reused pid is never
+ * hit. */
 static void send_locked(struct cmd_stop *s, int sig, bool tell)
 {
 	if (s->pgid > 0)
@@ -99,6 +132,14 @@ static void send_locked(struct cmd_stop *s, int sig, bool tell)
 		if (s->pgid <= 0 || getpgid(subproc_pid(c->proc)) != s->pgid)
 			subproc_signal(c->proc, sig);
 	}
+	if (s->cg != NULL) {
+		struct member_signal m = {s, sig};
+
+		if (sig == SIGKILL)
+			cgroup_kill(s->cg);
+		else
+			cgroup_each(s->cg, signal_member, &m);
+	}
 	if (tell && s->notify != NULL)
 		s->notify(s->notify_ctx, sig);
 }
@@ -106,8 +147,6 @@ static void send_locked(struct cmd_stop *s, int sig, bool tell)
 static void stop_locked(struct cmd_stop *s, int sig, int64_t now)
 {
 	send_locked(s, sig, true);
-	if (sig == SIGKILL)
-		cgroup_kill(s->cg);
 	if (sig != SIGKILL && sig != SIGCONT)
 		send_locked(s, SIGCONT, false);
 	if (sig == SIGKILL) {
@@ -191,8 +230,12 @@ static void reap_locked(struct cmd_stop *s, const bool *ready, bool look)
 
 int run_init(struct cmd_run *r, struct cmd_stop *s, struct cmd_io *io)
 {
-	*r = (struct cmd_run){
-		.s = s, .io = io, .ready = r->small_ready, .exit_at = -1, .backoff = 1};
+	*r = (struct cmd_run){.s = s,
+	                      .io = io,
+	                      .ready = r->small_ready,
+	                      .exit_at = -1,
+	                      .backoff = 1,
+	                      .tree_backoff = GROUP_POLL_MS};
 	if (s->n > sizeof r->small_ready / sizeof r->small_ready[0]) {
 		r->ready = calloc(s->n, sizeof *r->ready);
 		if (r->ready == NULL)
@@ -220,6 +263,7 @@ bool run_step(struct cmd_run *r, int64_t now, int64_t *wake_out)
 	int64_t wake = -1;
 	bool all, look, io_done, group_ok, polling = false, pgroup_wait = false;
 	bool cgroup_empty = false;
+	int64_t tree_wake = -1;
 
 	look = now >= r->look_at;
 	pthread_mutex_lock(&s->lock);
@@ -253,23 +297,43 @@ bool run_step(struct cmd_run *r, int64_t now, int64_t *wake_out)
 	/* Not kept: a stop may still come while pipes are read. */
 	group_ok = r->group_done || (all && (s->pgid <= 0 || s->stage == 0));
 
-	/* The cgroup, the same way: under a stop it must empty, and once
-	 * SIGKILL was asked it is killed again while anything is left (a
-	 * kernel without cgroup.kill kills the members one by one, and one
-	 * may fork meanwhile). An error reading it ends the wait for it. */
+	/* The cgroup: the wait is for the whole tree, so it must empty. Once
+	 * SIGKILL was asked it is killed again at each look while anything is
+	 * left (a kernel without cgroup.kill kills the members one by one,
+	 * and one may fork meanwhile); a stop that never kills does not wait
+	 * for it, as for the group; the wait delay, when set, is how long the
+	 * rest may run on after the children. An error reading it ends the
+	 * wait for it. */
 	if (all && s->cg != NULL && !r->cgroup_done) {
-		int populated = cgroup_populated(s->cg);
-
-		cgroup_empty = populated <= 0;
-		if (s->stage == 0 || cgroup_empty || (s->stage == 1 && s->grace_ms < 0)) {
-			r->cgroup_done = s->stage != 0 || cgroup_empty;
+		cgroup_empty = cgroup_populated(s->cg) <= 0;
+		if (cgroup_empty || (s->stage == 1 && s->grace_ms < 0)) {
+			r->cgroup_done = true;
+		} else if (s->stage == 0 && s->tree_delay_ms > 0 &&
+		           now >= r->exit_at + s->tree_delay_ms) {
+			stop_locked(s, SIGKILL, now);
+			tree_wake = now + GROUP_POLL_MS;
 		} else {
 			if (s->stage == 2)
 				cgroup_kill(s->cg);
-			pgroup_wait = true;
+			if (s->stage != 0) {
+				tree_wake = now + GROUP_POLL_MS;
+			} else {
+				/* Members that run on: looked at less and less
+				 * often, up to TREE_POLL_MAX_MS. */
+				if (now >= r->tree_look_at) {
+					r->tree_look_at = now + r->tree_backoff;
+					r->tree_backoff = r->tree_backoff * 2 > TREE_POLL_MAX_MS
+					                          ? TREE_POLL_MAX_MS
+					                          : r->tree_backoff * 2;
+				}
+				tree_wake = r->tree_look_at;
+				if (s->tree_delay_ms > 0)
+					tree_wake =
+						earliest(tree_wake, r->exit_at + s->tree_delay_ms);
+			}
 		}
 	}
-	if (s->cg != NULL && !r->cgroup_done && !(all && s->stage == 0))
+	if (s->cg != NULL && !r->cgroup_done)
 		group_ok = false;
 
 	io_done = io == NULL || !cmd_io_open(io);
@@ -316,6 +380,7 @@ bool run_step(struct cmd_run *r, int64_t now, int64_t *wake_out)
 		wake = earliest(wake, s->kill_at);
 	if (pgroup_wait)
 		wake = earliest(wake, now + GROUP_POLL_MS);
+	wake = earliest(wake, tree_wake);
 	for (size_t i = 0; i < s->n; i++) {
 		subproc_cmd *c = s->cmds[i];
 		if (c->proc != NULL && !c->reaped && subproc_pidfd(c->proc) < 0)
