@@ -232,6 +232,34 @@ expect "subproc run --map-group r" -- root
 expect_only "subproc run --hostname " --
 expect "subproc run --m" -- --map-root-user --map-user --map-group --mount-proc
 
+# The cgroup options: --cgroup's value only after '=' (a directory), the
+# files --cgroup-set names commonly, infinity for the shorthands.
+expect "subproc run --c" -- --cgroup --cgroup= --cgroup-set --cpu-max --cwd --chroot
+expect "subproc pipe --" -- --cgroup --cgroup= --cgroup-set --memory-max --pids-max --cpu-max
+expect_only "subproc run --cgroup=" -- adir
+expect_only "subproc run --cgroup=a" -- adir
+expect_only "subproc run --cgroup=" whole -- --cgroup=adir
+expect "subproc run --cgroup tru" -- true
+expect "subproc run --cgroup-set " -- memory.max= pids.max= cpu.max= cgroup.max.descendants=
+expect_only "subproc run --cgroup-set cgroup.max.de" -- cgroup.max.depth= cgroup.max.descendants=
+expect_only "subproc run --cgroup-set pids.max=" whole -- pids.max=max
+expect_only "subproc run --cgroup-set pids.max=" -- max
+expect_only "subproc run --cgroup-set cgroup.max.depth=" --
+expect_only "subproc run --memory-max " -- infinity
+expect_only "subproc pipe --pids-max i" -- infinity
+expect_only "subproc run --cpu-max " -- infinity
+expect_only "subproc run --cpu-max=" -- infinity
+expect "subproc run --memory-max 1G -- tru" -- true
+# Every file offered is one the tool takes, and so is infinity.
+complete_line "subproc run --cgroup-set "
+for f in "${reply[@]}"; do
+	out=$(subproc run --cgroup-set "${f}1" --cpu-max 0% -- true 2>&1)
+	[[ $out == "subproc: --cpu-max: '0%' is below"* ]] || fail "--cgroup-set ${f}1: the tool says: $out"
+done
+out=$(subproc run --memory-max infinity --pids-max infinity --cpu-max infinity --cpu-max 0% \
+	-- true 2>&1)
+[[ $out == "subproc: --cpu-max: '0%' is below"* ]] || fail "infinity: the tool says: $out"
+
 # Files and directories.
 expect_only "subproc run -C " -- adir
 expect_only "subproc run --cwd=a" -- adir

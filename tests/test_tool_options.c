@@ -8,7 +8,8 @@
  * in (src/tool/options.c, isolation.c, seccomp_*.c) for what only it can
  * show: the milliseconds a duration rounds to, tool_is_separator, the
  * subproc_isolation the options become and the seccomp filter, run here
- * on a small classic BPF interpreter and, on x86_64, by the kernel.
+ * on a small classic BPF interpreter and, on x86_64, by the kernel; and the
+ * values the cgroup options write (tests/test_tool_cgroup.c runs them).
  */
 #include "json.h"
 #include "support.h"
@@ -332,8 +333,9 @@ static void test_tool_options_errors(void **state)
 	             "--seccomp-deny, --signal)");
 	expect_usage(ARGS("run", "--st=x", "--", "true"), "run",
 	             "option --st is ambiguous (--stdin, --stdout, --stderr)");
-	expect_usage(ARGS("pipe", "--p", "--", "true"), "pipe",
-	             "option --p is ambiguous (--pgroup, --preserve-status, --pipefail)");
+	expect_usage(
+		ARGS("pipe", "--p", "--", "true"), "pipe",
+		"option --p is ambiguous (--pgroup, --pids-max, --preserve-status, --pipefail)");
 	expect_usage(ARGS("run", "--frob", "--", "true"), "run", "unknown option --frob");
 	expect_usage(ARGS("run", "--frob=1", "--", "true"), "run", "unknown option --frob");
 	expect_usage(ARGS("run", "--no-such-option", "--", "true"), "run",
@@ -1071,6 +1073,263 @@ static void test_tool_options_isolation_help(void **state)
 	result_free(&r);
 }
 
+/* --- the cgroup options ------------------------------------------------------ */
+
+/* The settings `run OPTS -- true` asks the cgroup for, as "FILE=VALUE"
+ * joined with ';', into buf. */
+static const char *cgroup_settings(const char *const *opts, char *buf, size_t size)
+{
+	struct tool_opts o;
+	size_t len = 0;
+
+	parse_ok(&o, opts);
+	assert_true(o.cgroup);
+	buf[0] = '\0';
+	for (size_t i = 0; i < o.ncgsets; i++) {
+		len += (size_t)snprintf(buf + len, size - len, "%s%s=%s", i > 0 ? ";" : "",
+		                        o.cgsets[i].file, o.cgsets[i].value);
+		assert_true(len < size);
+	}
+	tool_opts_free(&o);
+	return buf;
+}
+
+/* The value one option gives its file. */
+static void setting_is(const char *opt, const char *arg, const char *want)
+{
+	char buf[256];
+
+	assert_string_equal(cgroup_settings(ARGS(opt, arg), buf, sizeof buf), want);
+}
+
+static void test_tool_options_cgroup_values(void **state)
+{
+	/* --memory-max as systemd's MemoryMax=: powers of 1024, a fraction
+	 * rounded down to the byte. */
+	static const char *const sizes[][2] = {
+		{"1", "1"},
+		{"4096", "4096"},
+		{"10B", "10"},
+		{"1K", "1024"},
+		{"007K", "7168"},
+		{"0.5K", "512"},
+		{"1.3K", "1331"},
+		{"512M", "536870912"},
+		{"1.5G", "1610612736"},
+		{"2T", "2199023255552"},
+		{"1P", "1125899906842624"},
+		{"1E", "1152921504606846976"},
+		{"15E", "17293822569102704640"},
+		{"infinity", "max"},
+		{"max", "max"},
+	};
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	char want[128], buf[512];
+	struct tool_opts o;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		snprintf(want, sizeof want, "memory.max=%s", sizes[i][1]);
+		setting_is("--memory-max", sizes[i][0], want);
+	}
+	/* A share of the memory, in whole pages, as systemd's
+	 * physical_memory_scale. */
+	assert_true(pages > 0 && page > 0);
+	snprintf(want, sizeof want, "memory.max=%llu",
+	         (unsigned long long)pages * (unsigned long long)page);
+	setting_is("--memory-max", "100%", want);
+	snprintf(want, sizeof want, "memory.max=%llu",
+	         (unsigned long long)pages * 1250 / 10000 * (unsigned long long)page);
+	setting_is("--memory-max", "12.5%", want);
+	snprintf(want, sizeof want, "memory.max=%llu",
+	         (unsigned long long)pages * 1 / 10000 * (unsigned long long)page);
+	if (pages >= 10000)
+		setting_is("--memory-max", "0.01%", want);
+
+	/* --pids-max as TasksMax=. */
+	setting_is("--pids-max", "4", "pids.max=4");
+	setting_is("--pids-max", "0100", "pids.max=100");
+	setting_is("--pids-max", "infinity", "pids.max=max");
+	setting_is("--pids-max", "max", "pids.max=max");
+
+	/* --cpu-max as CPUQuota=: a share of systemd's 100 ms period. */
+	setting_is("--cpu-max", "50%", "cpu.max=50000 100000");
+	setting_is("--cpu-max", "200%", "cpu.max=200000 100000");
+	setting_is("--cpu-max", "1%", "cpu.max=1000 100000");
+	setting_is("--cpu-max", "12.5%", "cpu.max=12500 100000");
+	setting_is("--cpu-max", "12.34%", "cpu.max=12340 100000");
+	setting_is("--cpu-max", "infinity", "cpu.max=max 100000");
+
+	/* --cgroup-set, in command-line order with the shorthands; a value
+	 * may hold '=' and be empty. */
+	setting_is("--cgroup-set", "cgroup.max.descendants=0", "cgroup.max.descendants=0");
+	setting_is("--cgroup-set", "io.max=8:0 rbps=1", "io.max=8:0 rbps=1");
+	setting_is("--cgroup-set", "a=b=c", "a=b=c");
+	setting_is("--cgroup-set", "memory.high=", "memory.high=");
+	assert_string_equal(
+		cgroup_settings(ARGS("--pids-max", "9", "--cgroup-set", "memory.swap.max=0",
+	                             "--memory-max=1K", "--cpu-max", "300%", "--pids-max", "8"),
+	                        buf, sizeof buf),
+		"pids.max=9;memory.swap.max=0;memory.max=1024;cpu.max=300000 "
+		"100000;pids.max=8");
+
+	/* Each asks for the cgroup; only --cgroup=PARENT names a parent, and
+	 * the last --cgroup is the one. */
+	parse_ok(&o, ARGS("-C", "/"));
+	assert_false(o.cgroup);
+	assert_int_equal(o.ncgsets, 0);
+	tool_opts_free(&o);
+	parse_ok(&o, ARGS("--cgroup"));
+	assert_true(o.cgroup);
+	assert_null(o.cgroup_parent);
+	assert_int_equal(o.ncgsets, 0);
+	tool_opts_free(&o);
+	parse_ok(&o, ARGS("--memory-max", "1G"));
+	assert_true(o.cgroup);
+	assert_null(o.cgroup_parent);
+	tool_opts_free(&o);
+	parse_ok(&o, ARGS("--cgroup=/a", "--pids-max", "3", "--cgroup=/sys/b"));
+	assert_true(o.cgroup);
+	assert_string_equal(o.cgroup_parent, "/sys/b");
+	tool_opts_free(&o);
+	parse_ok(&o, ARGS("--cgroup=/a", "--cgroup"));
+	assert_null(o.cgroup_parent);
+	tool_opts_free(&o);
+}
+
+static void test_tool_options_cgroup_errors(void **state)
+{
+	static const char *const bad_sizes[] = {"",    "x",        "1k",     "1KB", "1 K", "1e3",
+	                                        "-1",  "+1",       "1.",     ".5K", "1.K", "0x10",
+	                                        "1G2", "x%",       "%",      "1.%", "5%%", "1,5G",
+	                                        "inf", "Infinity", "1G 512M"};
+	char want[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
+		snprintf(
+			want, sizeof want,
+			"subproc: --memory-max: expected bytes with an optional K, M, G, T, P or E "
+			"(powers of 1024), a percentage of the memory, or infinity; got '%s'\n",
+			bad_sizes[i]);
+		expect(ARGS("run", "--memory-max", bad_sizes[i], "--", "true"), 125, want);
+	}
+	expect(ARGS("run", "--memory-max", "0", "--", "true"), 125,
+	       "subproc: --memory-max: '0' leaves no memory at all (infinity for no limit)\n");
+	expect(ARGS("run", "--memory-max", "0K", "--", "true"), 125,
+	       "subproc: --memory-max: '0K' leaves no memory at all (infinity for no limit)\n");
+	expect(ARGS("run", "--memory-max", "0%", "--", "true"), 125,
+	       "subproc: --memory-max: '0%' leaves no memory at all (infinity for no limit)\n");
+	expect(ARGS("run", "--memory-max", "16E", "--", "true"), 125,
+	       "subproc: --memory-max: '16E' is too large (infinity for no limit)\n");
+	expect(ARGS("run", "--memory-max", "99999999999999999999", "--", "true"), 125,
+	       "subproc: --memory-max: '99999999999999999999' is too large (infinity for no "
+	       "limit)\n");
+	expect(ARGS("run", "--memory-max", "100.01%", "--", "true"), 125,
+	       "subproc: --memory-max: '100.01%' is more than all the memory\n");
+	expect(ARGS("run", "--memory-max", "12.345%", "--", "true"), 125,
+	       "subproc: --memory-max: '12.345%': a percentage has two decimals at most\n");
+
+	static const char *const bad_pids[] = {
+		"", "0", "00", "-1", "1.5", "x", "4x", "1e3", "9223372036854775808", "10%"};
+	for (size_t i = 0; i < sizeof bad_pids / sizeof bad_pids[0]; i++) {
+		snprintf(want, sizeof want,
+		         "subproc: --pids-max: expected a number of processes (1 or more) or "
+		         "infinity, got '%s'\n",
+		         bad_pids[i]);
+		expect(ARGS("run", "--pids-max", bad_pids[i], "--", "true"), 125, want);
+	}
+
+	/* A bare number could be a percentage or a count of CPUs. */
+	static const char *const bad_cpu[] = {"",     "50", "2",   "0.5", "x%",
+	                                      "50 %", "%",  "-5%", "1.%", "inf"};
+	for (size_t i = 0; i < sizeof bad_cpu / sizeof bad_cpu[0]; i++) {
+		snprintf(want, sizeof want,
+		         "subproc: --cpu-max: expected a percentage of one CPU such as 50%% or "
+		         "200%% "
+		         "(two CPUs), or infinity; got '%s'\n",
+		         bad_cpu[i]);
+		expect(ARGS("pipe", "--cpu-max", bad_cpu[i], "--", "true"), 125, want);
+	}
+	expect(ARGS("run", "--cpu-max", "0.99%", "--", "true"), 125,
+	       "subproc: --cpu-max: '0.99%' is below 1%, the kernel's smallest quota (1 ms of "
+	       "each 100 ms)\n");
+	expect(ARGS("run", "--cpu-max", "0%", "--", "true"), 125,
+	       "subproc: --cpu-max: '0%' is below 1%, the kernel's smallest quota (1 ms of each "
+	       "100 ms)\n");
+	expect(ARGS("run", "--cpu-max", "12.345%", "--", "true"), 125,
+	       "subproc: --cpu-max: '12.345%': a percentage has two decimals at most\n");
+	expect(ARGS("run", "--cpu-max", "99999999999999999999%", "--", "true"), 125,
+	       "subproc: --cpu-max: '99999999999999999999%' is too large (infinity for no "
+	       "limit)\n");
+
+	expect(ARGS("run", "--cgroup-set", "memory.max", "--", "true"), 125,
+	       "subproc: --cgroup-set: expected FILE=VALUE, got 'memory.max'\n");
+	expect(ARGS("run", "--cgroup-set", "=1", "--", "true"), 125,
+	       "subproc: --cgroup-set: expected FILE=VALUE, got '=1'\n");
+	expect(ARGS("run", "--cgroup-set", "../cgroup.procs=1", "--", "true"), 125,
+	       "subproc: --cgroup-set: FILE is a file of the new cgroup, named without '/'; got "
+	       "'../cgroup.procs=1'\n");
+	expect(ARGS("run", "--cgroup-set", "..=1", "--", "true"), 125,
+	       "subproc: --cgroup-set: FILE is a file of the new cgroup, named without '/'; got "
+	       "'..=1'\n");
+	expect_usage(ARGS("run", "--cgroup-set"), "run", "option --cgroup-set needs a value");
+	expect_usage(ARGS("run", "--memory-max"), "run", "option --memory-max needs a value");
+	expect(ARGS("run", "--cgroup=", "--", "true"), 125,
+	       "subproc: --cgroup: empty PARENT (--cgroup alone is under subproc's own cgroup)\n");
+	/* Its value only ever follows '=': a directory after it became the
+	 * program. */
+	expect(ARGS("run", "--cgroup", "/", "--", "true"), 125,
+	       "subproc: --cgroup: / is a directory, not a program: a parent is given as "
+	       "--cgroup=PARENT\n");
+	expect(ARGS("pipe", "--cgroup", "/tmp", "|", "true"), 125,
+	       "subproc: --cgroup: /tmp is a directory, not a program: a parent is given as "
+	       "--cgroup=PARENT\n");
+	/* A name without '/' is a program to look up in PATH, even where the
+	 * current directory has a directory of that name. */
+	{
+		char *argv[] = {"run", "--cgroup", "tmp", NULL};
+		char *cwd = getcwd(NULL, 0);
+		struct tool_opts o;
+
+		assert_non_null(cwd);
+		assert_int_equal(chdir("/"), 0);
+		assert_int_equal(tool_parse("run", 3, argv, &o), 0);
+		assert_string_equal(o.argv[0], "tmp");
+		assert_true(o.cgroup);
+		tool_opts_free(&o);
+		assert_int_equal(chdir(cwd), 0);
+		free(cwd);
+	}
+	expect_usage(ARGS("run", "--cg", "--", "true"), "run",
+	             "option --cg is ambiguous (--cgroup, --cgroup-set)");
+}
+
+static void test_tool_options_cgroup_help(void **state)
+{
+	static const char *const has[] = {
+		"Cgroup (Linux, cgroup v2):\n",
+		"--cgroup[=PARENT]    run the child (for pipe, the whole pipeline) and all",
+		"--cgroup-set FILE=VALUE\n",
+		"--memory-max SIZE    memory.max, as systemd's MemoryMax=",
+		"--pids-max N         pids.max",
+		"--cpu-max PERCENT%   cpu.max, as systemd's CPUQuota=",
+		"subproc waits until the cgroup is\nempty",
+	};
+	struct result r;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		tool(&r, ARGS(k ? "pipe" : "run", "--help"));
+		assert_int_equal(r.code, 0);
+		for (size_t i = 0; i < sizeof has / sizeof has[0]; i++) {
+			if (strstr(text_of(&r.out), has[i]) == NULL)
+				fail_msg("--help lacks \"%s\":\n%s", has[i], text_of(&r.out));
+		}
+		result_free(&r);
+	}
+}
+
 TEST_MAIN(cmocka_unit_test(test_tool_options_duration_suffixes),
           cmocka_unit_test(test_tool_options_duration_zero_is_none),
           cmocka_unit_test(test_tool_options_duration_invalid),
@@ -1090,4 +1349,7 @@ TEST_MAIN(cmocka_unit_test(test_tool_options_duration_suffixes),
           cmocka_unit_test(test_tool_options_isolation_errors),
           cmocka_unit_test(test_tool_options_seccomp_filter),
           cmocka_unit_test(test_tool_options_seccomp_foreign_abi),
-          cmocka_unit_test(test_tool_options_isolation_help))
+          cmocka_unit_test(test_tool_options_isolation_help),
+          cmocka_unit_test(test_tool_options_cgroup_values),
+          cmocka_unit_test(test_tool_options_cgroup_errors),
+          cmocka_unit_test(test_tool_options_cgroup_help))

@@ -87,6 +87,20 @@ void json_error(FILE *f, const subproc_error *err)
 	fputc('}', f);
 }
 
+void json_cgroup(FILE *f, const subproc_cgroup_stats *cs)
+{
+	if (cs->have & SUBPROC_CGROUP_CPU)
+		fprintf(f, ",\"tree_user_seconds\":%.6f,\"tree_system_seconds\":%.6f",
+		        (double)cs->user_usec / 1e6, (double)cs->system_usec / 1e6);
+	/* In KiB, as max_rss_kib. */
+	if (cs->have & SUBPROC_CGROUP_MEMORY_PEAK)
+		fprintf(f, ",\"tree_memory_peak_kib\":%llu", cs->memory_peak / 1024);
+	if (cs->have & SUBPROC_CGROUP_PIDS_PEAK)
+		fprintf(f, ",\"tree_pids_peak\":%llu", cs->pids_peak);
+	if (cs->have & SUBPROC_CGROUP_OOM_KILLS)
+		fprintf(f, ",\"oom_killed\":%llu", cs->oom_kills);
+}
+
 FILE *json_open(const struct tool_opts *o)
 {
 	FILE *f;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 static const char run_usage[] =
 	"Usage: subproc run [OPTIONS] [--] PROGRAM [ARG...]\n"
@@ -92,6 +93,26 @@ static const char common_help[] =
 	"The map options imply a new user namespace. A CAP is named as in\n"
 	"capabilities(7), with or without cap_ and in any case (net_raw,\n"
 	"CAP_NET_RAW), or cap_N; all stands for every one. Options may be repeated.\n"
+	"\n"
+	"Cgroup (Linux, cgroup v2):\n"
+	"      --cgroup[=PARENT]    run the child (for pipe, the whole pipeline) and all\n"
+	"                           it starts in a new cgroup of their own, made under\n"
+	"                           PARENT (a cgroup v2 directory) or else under\n"
+	"                           subproc's own cgroup, and removed at the end\n"
+	"      --cgroup-set FILE=VALUE\n"
+	"                           write VALUE into the cgroup's FILE before the start\n"
+	"                           (repeatable, in order with the three below)\n"
+	"      --memory-max SIZE    memory.max, as systemd's MemoryMax=: bytes, with an\n"
+	"                           optional K, M, G, T, P or E (powers of 1024; 1.5G),\n"
+	"                           N% of the memory, or infinity\n"
+	"      --pids-max N         pids.max: at most N processes, or infinity\n"
+	"      --cpu-max PERCENT%   cpu.max, as systemd's CPUQuota=: that share of one\n"
+	"                           CPU (200%: two CPUs; 1% at least), or infinity\n"
+	"Each implies --cgroup, and a controller's file (memory.max) needs the\n"
+	"controller enabled in PARENT's cgroup.subtree_control. With a cgroup, a stop\n"
+	"(the timeout, -k, a signal passed on) reaches every process in it, those\n"
+	"that left the process group too, and subproc waits until the cgroup is\n"
+	"empty, not only for the child; --json adds what the whole tree used.\n"
 	"\n"
 	"Stopping:\n"
 	"  -t, --timeout DURATION   then send the signal; 0: never (the default)\n"
@@ -190,6 +211,11 @@ static const struct option long_opts[] = {
 	{"ambient-caps", required_argument, NULL, TOOL_OPT_AMBIENT_CAPS},
 	{"bounding-set", required_argument, NULL, TOOL_OPT_BOUNDING_SET},
 	{"seccomp-deny", required_argument, NULL, TOOL_OPT_SECCOMP_DENY},
+	{"cgroup", optional_argument, NULL, TOOL_OPT_CGROUP},
+	{"cgroup-set", required_argument, NULL, TOOL_OPT_CGROUP_SET},
+	{"memory-max", required_argument, NULL, TOOL_OPT_MEMORY_MAX},
+	{"pids-max", required_argument, NULL, TOOL_OPT_PIDS_MAX},
+	{"cpu-max", required_argument, NULL, TOOL_OPT_CPU_MAX},
 	{"timeout", required_argument, NULL, 't'},
 	{"signal", required_argument, NULL, 's'},
 	{"kill-after", required_argument, NULL, 'k'},
@@ -622,6 +648,13 @@ static int parse_stdio(struct tool_opts *o, int stream, const char *arg)
 	return 0;
 }
 
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static const char optstring[] = "+:C:e:u:it:s:k:vh";
 
 /* The long option whose getopt value is `val`, or NULL. */
@@ -708,7 +741,7 @@ static void usage(FILE *f, const char *cmd)
 static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 {
 	bool run = strcmp(cmd, "run") == 0;
-	int c;
+	int c, cgroup_bare_end = -1;
 	long long v;
 
 	memset(o, 0, sizeof *o);
@@ -876,6 +909,16 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 			if (tool_isolation_option(o, c, optarg) < 0)
 				return -1;
 			break;
+		case TOOL_OPT_CGROUP:
+		case TOOL_OPT_CGROUP_SET:
+		case TOOL_OPT_MEMORY_MAX:
+		case TOOL_OPT_PIDS_MAX:
+		case TOOL_OPT_CPU_MAX:
+			if (tool_cgroup_option(o, c, optarg) < 0)
+				return -1;
+			if (c == TOOL_OPT_CGROUP && o->cgroup_parent == NULL)
+				cgroup_bare_end = optind;
+			break;
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
@@ -909,6 +952,17 @@ static int parse(const char *cmd, int argc, char **argv, struct tool_opts *o)
 		fprintf(stderr, "Try 'subproc %s --help'.\n", cmd);
 		return -1;
 	}
+	/* "--cgroup /sys/fs/cgroup/x -- prog": the value of an optional
+	 * argument is only ever after '=', and the directory became the
+	 * program. No program is a directory, so say what was meant (a
+	 * name without '/' is looked up in PATH, not here). */
+	if (cgroup_bare_end == optind && strchr(o->argv[0], '/') != NULL &&
+	    is_directory(o->argv[0])) {
+		tool_error("--cgroup: %s is a directory, not a program: a parent is given as "
+		           "--cgroup=PARENT",
+		           o->argv[0]);
+		return -1;
+	}
 	return 0;
 }
 
@@ -930,6 +984,7 @@ void tool_opts_free(struct tool_opts *o)
 	free(o->groups);
 	free(o->keep_fds);
 	tool_isolation_free(o);
+	tool_cgroup_free(o);
 	memset(o, 0, sizeof *o);
 }
 

@@ -8,7 +8,9 @@
  * what arrives there as a stop. The child runs in its own process group
  * unless --foreground, so that a timeout or a forwarded signal reaches the
  * whole group; when the tool is in the foreground of a terminal, the
- * terminal goes to the child's group for as long as it runs.
+ * terminal goes to the child's group for as long as it runs. With --cgroup
+ * the library's wait is for the whole tree: a stop reaches every member of
+ * the cgroup, and the run lasts until it is empty.
  */
 #include "tool.h"
 
@@ -95,6 +97,19 @@ struct job {
 	int tty;              /* the terminal handed to the child's group, or -1 */
 };
 
+/* The child's group: its own, or the pipeline's. */
+static pid_t job_group(const struct job *j)
+{
+	const subproc_cmd *c = j->pl != NULL ? subproc_pipeline_cmd(j->pl, 0) : j->cmd;
+
+	return subproc_pid(subproc_cmd_proc(c));
+}
+
+static int job_stop(struct job *j, int sig)
+{
+	return j->pl != NULL ? subproc_pipeline_stop(j->pl, sig) : subproc_cmd_stop(j->cmd, sig);
+}
+
 static void on_stop(void *ctx, int sig)
 {
 	struct job *j = ctx;
@@ -127,14 +142,6 @@ static void tty_give(int tty, pid_t pgid)
 	pthread_sigmask(SIG_BLOCK, &ttou, &old);
 	tcsetpgrp(tty, pgid);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/* The child's group: its own, or the pipeline's. */
-static pid_t job_group(const struct job *j)
-{
-	const subproc_cmd *c = j->pl != NULL ? subproc_pipeline_cmd(j->pl, 0) : j->cmd;
-
-	return subproc_pid(subproc_cmd_proc(c));
 }
 
 /*
@@ -181,10 +188,8 @@ static int job_wait(struct job *j, subproc_status *st)
 		for (int sig; (sig = tool_signal_take()) != 0;) {
 			if (sig == SIGCHLD)
 				job_stopped(j);
-			else if (j->pl != NULL)
-				subproc_pipeline_stop(j->pl, sig);
 			else
-				subproc_cmd_stop(j->cmd, sig);
+				job_stop(j, sig);
 		}
 	}
 }
@@ -309,6 +314,7 @@ int tool_run(int argc, char **argv)
 	struct job j = {.tty = -1};
 	subproc_status st;
 	subproc_error err = {0};
+	subproc_cgroup_stats cs = {0};
 	bool timed_out = false, started = false;
 	double t0;
 	int r, code, die = 0;
@@ -331,8 +337,12 @@ int tool_run(int argc, char **argv)
 		tool_error("%s", subproc_strerror(r));
 		goto out;
 	}
-	if (tool_apply(&o, j.cmd, true, true) < 0)
+	if (tool_apply(&o, j.cmd, true, true) < 0 || tool_cgroup_apply(&o, j.cmd, NULL) < 0)
 		goto out;
+	/* Whatever is left in the cgroup when subproc ends (only after an
+	 * error while waiting for it) must not keep it from being removed. */
+	if (o.cgroup)
+		subproc_cmd_kill_on_free(j.cmd, true);
 	if (!o.foreground && !o.setsid) {
 		subproc_attr *a = subproc_cmd_attr(j.cmd);
 
@@ -354,27 +364,31 @@ int tool_run(int argc, char **argv)
 	if (r < 0) {
 		tool_start_error(&err);
 		tool_isolation_hint(&o, &err);
+		tool_cgroup_hint(&o, &err);
 		code = tool_start_exit(&err);
 	} else {
 		r = job_wait(&j, &st);
 		timed_out = r == -ETIMEDOUT;
-		if (r < 0 && r != -ETIMEDOUT) {
+		if (r < 0 && r != -ETIMEDOUT)
 			tool_error("wait: %s", subproc_strerror(r));
-		} else {
+		else
 			started = true;
-			code = job_status(&j, st.status, timed_out, &die);
-		}
 	}
 	if (j.tty >= 0) {
 		tty_give(j.tty, getpgrp());
 		if (started)
 			tty_signal_back(&j, st.status, timed_out);
 	}
+	if (started && o.cgroup)
+		subproc_cmd_cgroup_stats(j.cmd, &cs);
+	if (started)
+		code = job_status(&j, st.status, timed_out, &die);
 	if (json != NULL) {
 		fputs("{\"argv\":", json);
 		json_argv(json, o.argv, o.argc);
 		json_proc(json, started ? &st : NULL, timed_out);
 		fprintf(json, ",\"wall_seconds\":%.6f", tool_now() - t0);
+		json_cgroup(json, &cs);
 		if (!started && err.code != 0)
 			json_error(json, &err);
 		fputs("}\n", json);
@@ -398,6 +412,7 @@ int tool_pipe(int argc, char **argv)
 	subproc_pipeline *pl = NULL;
 	subproc_status *st = NULL;
 	subproc_error err = {0};
+	subproc_cgroup_stats cs = {0};
 	size_t n = 0, start = 0;
 	bool timed_out = false, started = false;
 	double t0;
@@ -444,6 +459,8 @@ int tool_pipe(int argc, char **argv)
 		tool_error("pipe: no stage");
 		goto out;
 	}
+	if (tool_cgroup_apply(&o, NULL, pl) < 0)
+		goto out;
 	st = calloc(n, sizeof *st);
 	if (st == NULL) {
 		tool_error("out of memory");
@@ -458,8 +475,13 @@ int tool_pipe(int argc, char **argv)
 	if (r < 0) {
 		char text[SUBPROC_ERROR_PATH_MAX + 256];
 		tool_error_text(&err, text, sizeof text);
-		tool_error("stage %d: %s", subproc_pipeline_failed_stage(pl) + 1, text);
+		/* No stage failed when the cgroup could not be made. */
+		if (subproc_pipeline_failed_stage(pl) < 0)
+			tool_error("%s", text);
+		else
+			tool_error("stage %d: %s", subproc_pipeline_failed_stage(pl) + 1, text);
 		tool_isolation_hint(&o, &err);
+		tool_cgroup_hint(&o, &err);
 		code = tool_start_exit(&err);
 		j.tty = -1;
 	} else {
@@ -472,19 +494,20 @@ int tool_pipe(int argc, char **argv)
 		}
 		r = job_wait(&j, st);
 		timed_out = r == -ETIMEDOUT;
-		if (r < 0 && r != -ETIMEDOUT) {
+		if (r < 0 && r != -ETIMEDOUT)
 			tool_error("wait: %s", subproc_strerror(r));
-		} else {
+		else
 			started = true;
-			code = job_status(&j, subproc_pipeline_status(pl, o.pipefail), timed_out,
-			                  &die);
-		}
 	}
 	if (j.tty >= 0) {
 		tty_give(j.tty, getpgrp());
 		if (started)
 			tty_signal_back(&j, subproc_pipeline_status(pl, o.pipefail), timed_out);
 	}
+	if (started && o.cgroup)
+		subproc_pipeline_cgroup_stats(pl, &cs);
+	if (started)
+		code = job_status(&j, subproc_pipeline_status(pl, o.pipefail), timed_out, &die);
 	if (json != NULL) {
 		size_t stage = 0;
 
@@ -503,10 +526,15 @@ int tool_pipe(int argc, char **argv)
 		fprintf(json, "],\"pipefail\":%s,\"timed_out\":%s,\"exit_status\":%d",
 		        o.pipefail ? "true" : "false", timed_out ? "true" : "false", code);
 		fprintf(json, ",\"wall_seconds\":%.6f", tool_now() - t0);
+		json_cgroup(json, &cs);
 		if (!started && err.code != 0) {
-			/* Numbered from 1, as in the messages. */
-			fprintf(json, ",\"failed_stage\":%d",
-			        subproc_pipeline_failed_stage(pl) + 1);
+			/* Numbered from 1, as in the messages; none for the
+			 * cgroup's. */
+			if (subproc_pipeline_failed_stage(pl) < 0)
+				fputs(",\"failed_stage\":null", json);
+			else
+				fprintf(json, ",\"failed_stage\":%d",
+				        subproc_pipeline_failed_stage(pl) + 1);
 			json_error(json, &err);
 		}
 		fputs("}\n", json);

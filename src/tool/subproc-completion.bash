@@ -16,8 +16,9 @@
 # and file name completion).
 
 # Sets, for subcommand $1, the caller's long_flags, long_valued (options that
-# take the next word as their value), long_optional (a value only as
-# --opt=VALUE) and short_opts ("C=cwd ...": each short option's long one).
+# take the next word as their value), long_optional (those that take a value
+# only as --opt=VALUE) and short_opts ("C=cwd ...": each short option's long
+# one).
 _subproc_opts()
 {
 	case $1 in
@@ -27,8 +28,8 @@ _subproc_opts()
 		long_valued="--cwd --env --unset --stdin --stdout --stderr --rlimit --umask --user
 			--uid --gid --groups --chroot --keep-fd --launch --timeout --signal --kill-after
 			--unshare --map-user --map-group --setgroups --hostname --ambient-caps
-			--bounding-set --seccomp-deny"
-		long_optional="--json"
+			--bounding-set --seccomp-deny --cgroup-set --memory-max --pids-max --cpu-max"
+		long_optional="--json --cgroup"
 		short_opts="C=cwd e=env u=unset i=clear-env t=timeout s=signal k=kill-after
 			v=verbose h=help"
 		if [[ $1 == run ]]; then
@@ -159,6 +160,12 @@ _subproc_is_valued()
 	[[ " ${long_valued//[[:space:]]/ } " == *" $1 "* ]]
 }
 
+# Whether option $1 takes a value only as --opt=VALUE.
+_subproc_is_optional()
+{
+	[[ " $long_optional " == *" $1 "* ]]
+}
+
 # Adds the words of $1 (a list) that start with cur to COMPREPLY.
 _subproc_add()
 {
@@ -229,6 +236,28 @@ _subproc_value()
 		;;
 	--json | --child | --joblog)
 		_subproc_files
+		;;
+	--cgroup) # a parent cgroup: a directory, of the cgroup2 mount as a rule
+		_subproc_files -d
+		;;
+	--cgroup-set)
+		if [[ $cur == *=* ]]; then
+			# A limit's file: the kernel's word for none.
+			[[ ${cur%%=*} == *.max || ${cur%%=*} == *.high ]] && _subproc_add "${cur%%=*}=max"
+		else
+			# The files a new cgroup has that are commonly set (a
+			# controller's only where the parent enables it).
+			for n in cgroup.max.depth cgroup.max.descendants cpu.max cpu.weight \
+				cpu.idle cpuset.cpus cpuset.mems io.max io.weight memory.min memory.low \
+				memory.high memory.max memory.swap.high memory.swap.max \
+				memory.oom.group pids.max; do
+				list+=("$n=")
+			done
+			_subproc_add "${list[*]}"
+		fi
+		;;
+	--memory-max | --pids-max | --cpu-max)
+		_subproc_add infinity
 		;;
 	--halt)
 		_subproc_add "never soon,fail=1 now,fail=1"
@@ -369,7 +398,7 @@ _subproc_command()
 	fi
 	if [[ $cur == --*=* ]]; then
 		_subproc_resolve "${cur%%=*}" || return
-		_subproc_is_valued "$long" || [[ $long == "$long_optional" ]] || return
+		_subproc_is_valued "$long" || _subproc_is_optional "$long" || return
 		vprefix=${cur%%=*}=
 	elif [[ $cur == -[!-]* ]]; then
 		for ((k = 1; k < ${#cur}; k++)); do
@@ -396,7 +425,9 @@ _subproc_command()
 		for w in $short_opts; do
 			reply+=("-${w%%=*}")
 		done
-		[[ -n $long_optional ]] && reply+=("$long_optional" "$long_optional=")
+		for w in $long_optional; do
+			reply+=("$w" "$w=")
+		done
 		_subproc_add "$long_flags $long_valued ${reply[*]}"
 	elif [[ $cmd == bench ]]; then
 		_subproc_add "$long_flags $long_valued"

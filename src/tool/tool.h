@@ -28,6 +28,12 @@ struct tool_envop {
 	const char *value;
 };
 
+/* A setting of the child's cgroup: `value` for its file `file`. */
+struct tool_cgset {
+	char *file; /* both owned */
+	char *value;
+};
+
 /* The options `run` and `pipe` share, as parsed. */
 struct tool_opts {
 	const char *cwd;
@@ -67,6 +73,13 @@ struct tool_opts {
 	long *deny; /* --seccomp-deny's system call numbers */
 	size_t ndeny;
 	struct sock_fprog *seccomp; /* made from deny; owned */
+	/* The child's own cgroup (cgroup.c), asked for by --cgroup or by any
+	 * option that writes one of its files. */
+	bool cgroup;
+	const char *cgroup_opt;    /* the first option that asked for it, for messages */
+	const char *cgroup_parent; /* NULL: subproc's own cgroup */
+	struct tool_cgset *cgsets; /* its files' settings, in command-line order */
+	size_t ncgsets;
 	bool json;
 	const char *json_file; /* NULL: stderr */
 	char **argv;           /* after the options */
@@ -106,6 +119,29 @@ void tool_isolation_hint(const struct tool_opts *o, const subproc_error *err);
 const char *tool_capability_name(int cap);
 /* The name --unshare gives one SUBPROC_NS_* bit ("mount"), or NULL. */
 const char *tool_namespace_name(unsigned ns);
+
+/* --- cgroup.c: the child's own cgroup v2 -------------------------------- */
+
+/* The getopt values of the cgroup options, for tool_cgroup_option. */
+enum {
+	TOOL_OPT_CGROUP = 600,
+	TOOL_OPT_CGROUP_SET,
+	TOOL_OPT_MEMORY_MAX,
+	TOOL_OPT_PIDS_MAX,
+	TOOL_OPT_CPU_MAX,
+};
+/* Takes one cgroup option (`opt`, its value `arg` or NULL) into *o: each
+ * asks for the cgroup, and all but --cgroup add a setting. Returns 0, or -1
+ * after printing an error. */
+int tool_cgroup_option(struct tool_opts *o, int opt, const char *arg);
+void tool_cgroup_free(struct tool_opts *o);
+/* Asks the library for the options' cgroup, on the command of `run` or the
+ * pipeline of `pipe` (the other NULL), with its settings. Returns 0 or a
+ * negative errno, after printing what failed. */
+int tool_cgroup_apply(const struct tool_opts *o, subproc_cmd *cmd, subproc_pipeline *pl);
+/* After a failed start: a line on what to do about a cgroup that could not
+ * be made or set up, when there is one. */
+void tool_cgroup_hint(const struct tool_opts *o, const subproc_error *err);
 
 /* --- seccomp_linux.c, seccomp_posix.c ----------------------------------- */
 
@@ -183,6 +219,9 @@ void json_argv(FILE *f, char *const *argv, int argc);
  * one that never started. */
 void json_proc(FILE *f, const subproc_status *st, bool timed_out);
 void json_error(FILE *f, const subproc_error *err);
+/* The fields of what a cgroup's tree used (after a '{' or ','): those the
+ * stats have. */
+void json_cgroup(FILE *f, const subproc_cgroup_stats *cs);
 /* Opens the JSON destination of the options (stderr, or the file). */
 FILE *json_open(const struct tool_opts *o);
 void json_close(FILE *f, const struct tool_opts *o);
